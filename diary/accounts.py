@@ -1,0 +1,250 @@
+"""Users, passwords, server-side sessions and enrolment codes.
+
+Passwords are hashed with argon2id. A session cookie carries a random token;
+the database keeps only its SHA-256, so a copy of the database does not let
+anyone sign in. Enrolment codes are stored hashed too, and are single-use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from diary.models import AuthSession, Clinic, EnrolmentCode, Patient, Role, User
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
+ENROLMENT_LENGTH = 10
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended costs
+# A real hash to verify against when the email is unknown, so a wrong email
+# and a wrong password take the same time.
+_DUMMY_HASH = _hasher.hash("walking-diary-timing-equaliser")
+
+
+class AccountError(ValueError):
+    """A problem a person can fix, with the field it concerns."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    text = resources.files("diary").joinpath("data/common-passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def check_password_rules(password: str, email: str = "") -> None:
+    """ASVS: length 8 to 128, any characters, no composition rules, no common passwords."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password", f"Use at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError("password", f"Use at most {MAX_PASSWORD} characters.")
+    lowered = password.lower()
+    if lowered in common_passwords() or (email and lowered == email.lower()):
+        raise AccountError("password", "This password is too common. Please choose another.")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def get_or_create_clinic(session: AsyncSession, name: str, timezone: str = "Europe/London") -> Clinic:
+    clinic = (await session.execute(select(Clinic).where(Clinic.name == name))).scalar_one_or_none()
+    if clinic is None:
+        clinic = Clinic(name=name, timezone=timezone)
+        session.add(clinic)
+        await session.flush()
+    return clinic
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    query = select(User).where(User.email == normalise_email(email))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def create_user(
+    session: AsyncSession, *, clinic: Clinic, role: Role, email: str, password: str, now: datetime,
+    display_name: str = "",
+) -> User:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 320:
+        raise AccountError("email", "Enter an email address, like name@example.com.")
+    check_password_rules(password, email)
+    if await user_by_email(session, email) is not None:
+        raise AccountError("email", "An account with this email already exists.")
+    user = User(
+        clinic_id=clinic.id, role=role, email=email, display_name=display_name,
+        password_hash=hash_password(password), created_at=now, password_changed_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
+    user = await user_by_email(session, email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+# --- sessions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta
+    absolute: timedelta
+
+
+async def start_session(
+    session: AsyncSession, user: User, now: datetime, policy: SessionPolicy, keep_signed_in: bool = False
+) -> str:
+    """Create a new server-side session and return its token (for the cookie only)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=sha256(token), user_id=user.id, created_at=now, last_seen_at=now,
+            expires_at=now + policy.absolute, keep_signed_in=keep_signed_in,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def load_session(
+    session: AsyncSession, token: str, now: datetime, idle: timedelta, touch_after: timedelta
+) -> tuple[AuthSession, User] | None:
+    """The live session and its active user, or None; expired sessions are deleted."""
+    query = (
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == sha256(token))
+    )
+    found = (await session.execute(query)).first()
+    if found is None:
+        return None
+    auth, user = found
+    if now >= auth.expires_at or now - auth.last_seen_at >= idle or not user.is_active:
+        await session.execute(delete(AuthSession).where(AuthSession.id == auth.id))
+        return None
+    # Write the last-seen time only now and then, not on every request.
+    if now - auth.last_seen_at >= touch_after:
+        await session.execute(update(AuthSession).where(AuthSession.id == auth.id).values(last_seen_at=now))
+    return auth, user
+
+
+async def end_session(session: AsyncSession, token: str) -> None:
+    await session.execute(delete(AuthSession).where(AuthSession.token_hash == sha256(token)))
+
+
+async def end_all_sessions(session: AsyncSession, user_id: int) -> int:
+    result = await session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+    return result.rowcount or 0
+
+
+# --- patients and enrolment -----------------------------------------------------
+
+
+def new_enrolment_code() -> str:
+    raw = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_code(code: str) -> str:
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    return f"{cleaned[:5]}-{cleaned[5:]}"
+
+
+async def issue_enrolment_code(
+    session: AsyncSession, patient: Patient, now: datetime, valid_for: timedelta, created_by: int | None = None
+) -> str:
+    """A new code for the patient; any earlier unused code is revoked."""
+    await session.execute(
+        update(EnrolmentCode)
+        .where(EnrolmentCode.patient_id == patient.id, EnrolmentCode.used_at.is_(None),
+               EnrolmentCode.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    code = new_enrolment_code()
+    session.add(
+        EnrolmentCode(patient_id=patient.id, code_hash=sha256(code), created_by=created_by,
+                      created_at=now, expires_at=now + valid_for)
+    )
+    await session.flush()
+    return code
+
+
+async def redeem_enrolment_code(
+    session: AsyncSession, code: str, email: str, password: str, now: datetime
+) -> User:
+    """Use a code once: create the patient's account. Raises AccountError with a clear reason."""
+    found = (
+        await session.execute(
+            select(EnrolmentCode, Patient)
+            .join(Patient, Patient.id == EnrolmentCode.patient_id)
+            .where(EnrolmentCode.code_hash == sha256(normalise_code(code)))
+        )
+    ).first()
+    if found is None:
+        raise AccountError("code", "This code is not recognised. Check it against your letter, or ask your care team.")
+    record, patient = found
+    if record.revoked_at is not None:
+        raise AccountError("code", "This code has been replaced. Please ask your care team for a new one.")
+    if record.used_at is not None or patient.user_id is not None:
+        raise AccountError("code", "This code has already been used. Sign in with your email and password instead.")
+    if now >= record.expires_at:
+        raise AccountError("code", "This code has expired. Please ask your care team for a new one.")
+    clinic = await session.get(Clinic, patient.clinic_id)
+    user = await create_user(
+        session, clinic=clinic, role=Role.patient, email=email, password=password, now=now,
+        display_name=patient.name,
+    )
+    # Conditional update: of two simultaneous uses of one code, only one wins.
+    claimed = await session.execute(
+        update(EnrolmentCode)
+        .where(EnrolmentCode.id == record.id, EnrolmentCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise AccountError("code", "This code has already been used. Sign in with your email and password instead.")
+    patient.user_id = user.id
+    session.add(patient)
+    await session.flush()
+    return user
+
+
+async def patient_for_user(session: AsyncSession, user: User) -> Patient | None:
+    query = select(Patient).where(Patient.user_id == user.id)
+    return (await session.execute(query)).scalar_one_or_none()

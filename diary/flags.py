@@ -1,0 +1,127 @@
+"""Turning trend findings into flags for clinician review.
+
+One flag per patient and rule stays live (open or acknowledged) while an
+episode goes on: new evidence updates it rather than raising another, and a
+worse severity escalates it and re-opens it if it had been acknowledged. Once a
+clinician resolves a flag, the same rule raises a new one only when the
+severity is worse than the resolved one, or when all of its evidence is newer
+than the resolution (a new episode, not the one already dealt with).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from diary import store
+from diary.models import EntryRow, Flag, FlagEvent, FlagStatus, Patient
+from diary.trend import Finding, TrendConfig, assess
+
+SEVERITY_RANK = {"info": 1, "review": 2, "urgent": 3}
+LIVE = (FlagStatus.open, FlagStatus.acknowledged)
+# The trend rules look back at most 14 days (recent) + 183 days (baseline);
+# loading a little more keeps every rule's window whole.
+HISTORY_WINDOW = timedelta(days=200)
+
+
+def worse(a: str, b: str) -> bool:
+    return SEVERITY_RANK[a] > SEVERITY_RANK[b]
+
+
+def _event(flag: Flag, action: str, now: datetime, by: int | None = None, note: str = "") -> FlagEvent:
+    return FlagEvent(flag_id=flag.id, at=now, action=action, by_user_id=by, severity=flag.severity,
+                     status=flag.status, note=note)
+
+
+async def _latest(session: AsyncSession, patient_id: int, rule: str, statuses: tuple[FlagStatus, ...]) -> Flag | None:
+    query = (
+        select(Flag)
+        .where(Flag.patient_id == patient_id, Flag.rule == rule, Flag.status.in_(statuses))
+        .order_by(Flag.updated_at.desc(), Flag.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def _evidence_times(session: AsyncSession, patient_id: int, ids: tuple[str, ...]) -> list[datetime]:
+    query = select(EntryRow.occurred_at).where(
+        EntryRow.patient_id == patient_id, EntryRow.id.in_([uuid.UUID(i) for i in ids])
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def record_finding(session: AsyncSession, patient_id: int, finding: Finding, now: datetime) -> Flag | None:
+    """Raise, update or escalate the flag for one finding. Returns the flag touched, if any."""
+    live = await _latest(session, patient_id, finding.rule, LIVE)
+    if live is not None:
+        changed = list(finding.entries) != live.evidence or finding.message != live.message
+        escalate = worse(finding.severity, live.severity)
+        if not changed and not escalate:
+            return live
+        live.message, live.evidence, live.data = finding.message, list(finding.entries), dict(finding.data)
+        live.rule_version, live.updated_at = finding.rule_version, now
+        if escalate:
+            live.severity, live.status, live.snoozed_until = finding.severity, FlagStatus.open, None
+        session.add(live)
+        await session.flush()
+        session.add(_event(live, "escalated" if escalate else "updated", now))
+        return live
+    resolved = await _latest(session, patient_id, finding.rule, (FlagStatus.resolved,))
+    if resolved is not None and not worse(finding.severity, resolved.severity):
+        times = await _evidence_times(session, patient_id, finding.entries)
+        if not times or min(times) <= (resolved.status_changed_at or resolved.updated_at):
+            return None
+    flag = Flag(
+        patient_id=patient_id, rule=finding.rule, rule_version=finding.rule_version, severity=finding.severity,
+        status=FlagStatus.open, message=finding.message, evidence=list(finding.entries), data=dict(finding.data),
+        raised_at=now, updated_at=now,
+    )
+    session.add(flag)
+    await session.flush()
+    session.add(_event(flag, "raised", now))
+    return flag
+
+
+async def reassess(
+    session: AsyncSession, patient: Patient, now: datetime, config: TrendConfig | None = None
+) -> list[Finding]:
+    """Assess the patient's recent diary and record the findings as flags.
+
+    The cost is bounded by the rule windows: only the last ``HISTORY_WINDOW``
+    of entries is read, however long the patient's history.
+    """
+    entries = await store.entries_since(session, patient.id, now - HISTORY_WINDOW)
+    findings = assess(entries, now, config or TrendConfig(), baseline_since=patient.baseline_since)
+    for finding in findings:
+        await record_finding(session, patient.id, finding, now)
+    return findings
+
+
+async def change_status(
+    session: AsyncSession, flag: Flag, status: FlagStatus, by_user_id: int, now: datetime, note: str = ""
+) -> Flag:
+    flag.status, flag.status_changed_at, flag.status_changed_by = status, now, by_user_id
+    if note:
+        flag.note = note
+    flag.updated_at = now
+    session.add(flag)
+    await session.flush()
+    session.add(_event(flag, status.value, now, by_user_id, note))
+    return flag
+
+
+async def flags_for_patient(session: AsyncSession, patient_id: int, live_only: bool = False) -> list[Flag]:
+    query = select(Flag).where(Flag.patient_id == patient_id)
+    if live_only:
+        query = query.where(Flag.status.in_(LIVE))
+    query = query.order_by(Flag.raised_at.desc(), Flag.id.desc())
+    return list((await session.execute(query)).scalars())
+
+
+def flag_summary(flag: Flag) -> dict[str, Any]:
+    return {"rule": flag.rule, "severity": flag.severity, "status": flag.status.value, "message": flag.message,
+            "entries": flag.evidence, "raised_at": flag.raised_at.isoformat()}

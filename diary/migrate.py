@@ -1,0 +1,24 @@
+"""Apply the Alembic migrations shipped in ``diary/migrations``."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+
+
+def alembic_config(db_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("diary") / "migrations"))
+    config.set_main_option("sqlalchemy.url", db_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(db_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(db_url), revision)
+
+
+def make_revision(db_url: str, message: str) -> None:
+    """For developers: autogenerate a migration from the models."""
+    command.revision(alembic_config(db_url), message=message, autogenerate=True)

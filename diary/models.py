@@ -1,0 +1,207 @@
+"""The stored records: clinics, users, patients, entries, flags, sessions, audit.
+
+Tables are SQLModel classes; rules about the data live as methods here or in
+the module of their area (``diary.store`` for entries, ``diary.accounts`` for
+users and sessions, ``diary.flags`` for flags).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from diary.db import UTCDateTime
+
+
+class Role(StrEnum):
+    patient = "patient"
+    clinician = "clinician"
+    admin = "admin"
+
+
+class SuspectedType(StrEnum):
+    vascular = "vascular"
+    neurogenic = "neurogenic"
+    unknown = "unknown"
+
+
+def _enum(enum: type[StrEnum]) -> SAEnum:
+    """Stored as its string value, not a database enum type: new values need no ALTER TYPE."""
+    return SAEnum(enum, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Clinic(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    timezone: str = Field(default="Europe/London", max_length=64)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+    role: Role = Field(sa_type=_enum(Role))
+    email: str = Field(max_length=320, unique=True)
+    display_name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.clinician, Role.admin)
+
+
+class Patient(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("clinic_id", "clinic_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", unique=True)
+    name: str = Field(max_length=200)
+    clinic_number: str = Field(max_length=64)
+    date_of_birth: date | None = None
+    affected_side: str | None = Field(default=None, max_length=8)
+    suspected_type: SuspectedType = Field(default=SuspectedType.unknown, sa_type=_enum(SuspectedType))
+    resting_abi: float | None = None
+    # A clinician may reset the baseline (after surgery, say): the trend
+    # module then looks for a baseline only in walks after this instant.
+    baseline_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EnrolmentCode(SQLModel, table=True):
+    __tablename__ = "enrolment_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    code_hash: str = Field(max_length=128, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=128, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    keep_signed_in: bool = Field(default=False)
+
+
+class EntryRow(SQLModel, table=True):
+    """A walk or a check-in. Columns mirror the interchange fields of ``diary.entries``."""
+
+    __tablename__ = "entry"
+    __table_args__ = (Index("ix_entry_patient_time", "patient_id", "occurred_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    kind: str = Field(max_length=16)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    utc_offset_min: int = 0
+    note: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    # walk
+    distance_m: float | None = None
+    pain_onset_m: float | None = None
+    stopped_by_pain: bool | None = None
+    relief: str | None = Field(default=None, max_length=16)
+    relief_minutes: float | None = None
+    pain_sites: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    side: str | None = Field(default=None, max_length=8)
+    sensations: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    terrain: str | None = Field(default=None, max_length=16)
+    pain_score: int | None = None
+    source: str | None = Field(default=None, max_length=8)
+    duration_min: float | None = None
+    pain_onset_min: float | None = None
+    distance_estimated: bool | None = None
+    # check-in
+    rest_pain: bool | None = None
+    rest_pain_at_night: bool | None = None
+    eased_by_hanging_leg: bool | None = None
+    wound: bool | None = None
+    wound_days: int | None = None
+    colour_change: str | None = Field(default=None, max_length=8)
+    cold_foot: bool | None = None
+    sudden_onset: bool | None = None
+
+
+class FlagStatus(StrEnum):
+    open = "open"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+
+
+class Flag(SQLModel, table=True):
+    """A finding of the trend module kept for clinician review.
+
+    One flag per patient and rule stays live (open or acknowledged) for an
+    ongoing episode: new evidence updates it instead of raising another.
+    """
+
+    __table_args__ = (Index("ix_flag_patient_rule_status", "patient_id", "rule", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    rule: str = Field(max_length=64)
+    rule_version: str = Field(max_length=16)
+    severity: str = Field(max_length=8)
+    status: FlagStatus = Field(default=FlagStatus.open, sa_type=_enum(FlagStatus))
+    message: str = Field(max_length=2000)
+    evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    raised_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status_changed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    note: str = Field(default="", max_length=2000)
+
+
+class FlagEvent(SQLModel, table=True):
+    """The history of a flag: raised, updated, escalated, acknowledged, resolved, noted."""
+
+    __tablename__ = "flag_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="flag.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    action: str = Field(max_length=32)
+    by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    severity: str = Field(max_length=8)
+    status: str = Field(max_length=16)
+    note: str = Field(default="", max_length=2000)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the app inserts rows and never updates or deletes them."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    clinic_id: int | None = Field(default=None, foreign_key="clinic.id")
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    action: str = Field(max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    address: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,72 @@
+"""Patients of a clinic: enrolment, and queries scoped to the clinic."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from diary import accounts
+from diary.models import EntryRow, Flag, Patient, SuspectedType
+from diary.flags import LIVE
+
+
+class PatientError(ValueError):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+async def enrol_patient(
+    session: AsyncSession, *, clinic_id: int, name: str, clinic_number: str, now: datetime,
+    code_valid_for: timedelta, created_by: int | None = None, date_of_birth: date | None = None,
+    affected_side: str | None = None, suspected_type: SuspectedType = SuspectedType.unknown,
+    resting_abi: float | None = None,
+) -> tuple[Patient, str]:
+    """Create a patient and a single-use enrolment code for their phone."""
+    name, clinic_number = name.strip(), clinic_number.strip()
+    if not name:
+        raise PatientError("name", "Enter the patient's name.")
+    if not clinic_number:
+        raise PatientError("clinic_number", "Enter the clinic number.")
+    if resting_abi is not None and not 0 <= resting_abi <= 3:
+        raise PatientError("resting_abi", "A resting ABI is between 0 and 3.")
+    taken = await session.execute(
+        select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.clinic_number == clinic_number))
+    if taken.first():
+        raise PatientError("clinic_number", "A patient with this clinic number already exists.")
+    patient = Patient(clinic_id=clinic_id, name=name, clinic_number=clinic_number, date_of_birth=date_of_birth,
+                      affected_side=affected_side, suspected_type=suspected_type, resting_abi=resting_abi,
+                      created_at=now)
+    session.add(patient)
+    await session.flush()
+    code = await accounts.issue_enrolment_code(session, patient, now, code_valid_for, created_by)
+    return patient, code
+
+
+async def clinic_patient(session: AsyncSession, clinic_id: int, patient_id: int) -> Patient | None:
+    """A patient only if they belong to the clinic: the query itself is scoped."""
+    query = select(Patient).where(Patient.id == patient_id, Patient.clinic_id == clinic_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def clinic_overview(session: AsyncSession, clinic_id: int, limit: int = 200) -> list[dict]:
+    """Each patient of the clinic with their entry count, last entry and open flags."""
+    entries = (
+        select(EntryRow.patient_id, func.count().label("n"), func.max(EntryRow.occurred_at).label("last"))
+        .group_by(EntryRow.patient_id).subquery()
+    )
+    flags = (
+        select(Flag.patient_id, func.count().label("open_flags"))
+        .where(Flag.status.in_(LIVE)).group_by(Flag.patient_id).subquery()
+    )
+    query = (
+        select(Patient, entries.c.n, entries.c.last, flags.c.open_flags)
+        .outerjoin(entries, entries.c.patient_id == Patient.id)
+        .outerjoin(flags, flags.c.patient_id == Patient.id)
+        .where(Patient.clinic_id == clinic_id)
+        .order_by(Patient.name).limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    return [{"patient": p, "entries": n or 0, "last_entry": last, "open_flags": f or 0} for p, n, last, f in rows]

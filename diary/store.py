@@ -1,0 +1,151 @@
+"""Saving and reading a patient's entries.
+
+Every function takes the patient's id and scopes its query by it, so an entry
+of another patient is simply not found. ``put_entry`` creates or replaces by
+the client's UUID, so a replayed submission never duplicates an entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from diary.entries import CheckIn, Walk
+from diary.models import EntryRow
+
+_TIME_FIELD = {"walk": "walked_at", "check_in": "recorded_at"}
+_MODEL = {"walk": Walk, "check_in": CheckIn}
+
+
+class EntryOwnedElsewhere(Exception):
+    """The id is taken by an entry the caller may not see: answer as not found."""
+
+
+def _fields(kind: str) -> list[str]:
+    return [f for f in _MODEL[kind].model_fields if f not in ("id", "type", _TIME_FIELD[kind])]
+
+
+def row_values(entry: Walk | CheckIn) -> dict[str, Any]:
+    """Column values for an entry: its fields, and its instant with the writer's offset."""
+    when = entry.occurred_at
+    offset = when.utcoffset() or timedelta(0)
+    values: dict[str, Any] = {
+        "kind": entry.type,
+        "occurred_at": when.astimezone(UTC),
+        "utc_offset_min": int(offset.total_seconds() // 60),
+    }
+    dumped = entry.model_dump(mode="json")
+    for name in _fields(entry.type):
+        values[name] = dumped[name]
+    return values
+
+
+def to_entry(row: EntryRow) -> Walk | CheckIn:
+    """Rebuild the interchange entry, in the offset it was written with."""
+    tz = timezone(timedelta(minutes=row.utc_offset_min))
+    data: dict[str, Any] = {
+        "type": row.kind,
+        "id": row.id,
+        _TIME_FIELD[row.kind]: row.occurred_at.astimezone(tz),
+    }
+    for name in _fields(row.kind):
+        value = getattr(row, name)
+        if value is not None:
+            data[name] = value
+    return _MODEL[row.kind].model_validate(data)
+
+
+@dataclass(frozen=True)
+class PutResult:
+    created: bool
+    previous: Walk | CheckIn | None
+
+
+async def put_entry(session: AsyncSession, patient_id: int, entry: Walk | CheckIn, now: datetime) -> PutResult:
+    """Create the entry, or replace the patient's own entry with the same id."""
+    row = await session.get(EntryRow, entry.id)
+    values = row_values(entry)
+    if row is None:
+        session.add(EntryRow(id=entry.id, patient_id=patient_id, created_at=now, updated_at=now, **values))
+        await session.flush()
+        return PutResult(created=True, previous=None)
+    if row.patient_id != patient_id:
+        raise EntryOwnedElsewhere(str(entry.id))
+    previous = to_entry(row)
+    if row.kind != entry.type:
+        # A walk replaced by a check-in (or back): clear the other kind's columns.
+        for name in _fields(row.kind):
+            setattr(row, name, None)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_at = now
+    session.add(row)
+    await session.flush()
+    return PutResult(created=False, previous=previous)
+
+
+async def get_entry(session: AsyncSession, patient_id: int, entry_id: uuid.UUID) -> Walk | CheckIn | None:
+    row = (
+        await session.execute(select(EntryRow).where(EntryRow.id == entry_id, EntryRow.patient_id == patient_id))
+    ).scalar_one_or_none()
+    return to_entry(row) if row else None
+
+
+async def delete_entry(session: AsyncSession, patient_id: int, entry_id: uuid.UUID) -> Walk | CheckIn | None:
+    """Delete the patient's entry; returns what was deleted, or None if not theirs."""
+    entry = await get_entry(session, patient_id, entry_id)
+    if entry is None:
+        return None
+    await session.execute(delete(EntryRow).where(EntryRow.id == entry_id, EntryRow.patient_id == patient_id))
+    return entry
+
+
+async def list_entries(
+    session: AsyncSession, patient_id: int, *, limit: int = 50, offset: int = 0, kind: str | None = None
+) -> list[Walk | CheckIn]:
+    """The patient's entries, newest first."""
+    query = select(EntryRow).where(EntryRow.patient_id == patient_id)
+    if kind:
+        query = query.where(EntryRow.kind == kind)
+    query = query.order_by(EntryRow.occurred_at.desc(), EntryRow.id).limit(limit).offset(offset)
+    return [to_entry(r) for r in (await session.execute(query)).scalars()]
+
+
+async def count_entries(session: AsyncSession, patient_id: int) -> int:
+    query = select(func.count()).select_from(EntryRow).where(EntryRow.patient_id == patient_id)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def entries_since(session: AsyncSession, patient_id: int, since: datetime) -> list[Walk | CheckIn]:
+    """The patient's entries from ``since`` on, oldest first: the trend module's window."""
+    query = (
+        select(EntryRow)
+        .where(EntryRow.patient_id == patient_id, EntryRow.occurred_at >= since)
+        .order_by(EntryRow.occurred_at)
+    )
+    return [to_entry(r) for r in (await session.execute(query)).scalars()]
+
+
+async def gps_speed_m_per_min(session: AsyncSession, patient_id: int, limit: int = 20) -> float | None:
+    """The patient's own walking speed from their recent GPS-measured walks, if any."""
+    query = (
+        select(EntryRow.distance_m, EntryRow.duration_min)
+        .where(
+            EntryRow.patient_id == patient_id,
+            EntryRow.kind == "walk",
+            EntryRow.source == "gps",
+            EntryRow.duration_min > 0,
+            EntryRow.distance_m > 0,
+        )
+        .order_by(EntryRow.occurred_at.desc())
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return None
+    return sum(d for d, _ in rows) / sum(m for _, m in rows)

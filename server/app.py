@@ -1,0 +1,81 @@
+"""``create_app(settings)``: the whole application assembled in one place.
+
+Read top to bottom: database, templates, static files, CSRF, the session
+middleware, routes, error pages. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from diary.db import make_engine, make_sessionmaker
+from server import auth, errors
+from server.routes import ROUTES
+from server.settings import Settings
+from server.templating import install_filters
+
+
+def web_dir() -> Path:
+    """Templates and static files, from the installed package or the checkout."""
+    return Path(str(resources.files("web")))
+
+
+def create_app(settings: Settings) -> Litestar:
+    engine = make_engine(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    templates = TemplateConfig(
+        directory=web_dir() / "templates", engine=JinjaTemplateEngine, engine_callback=install_filters
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name=f"{settings.cookie_prefix}csrftoken",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=False,  # the page script reads it to send the x-csrftoken header
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+    )
+    app = Litestar(
+        route_handlers=[
+            *ROUTES,
+            create_static_files_router(path="/static", directories=[web_dir() / "static"], name="static"),
+        ],
+        lifespan=[lifespan],
+        middleware=[auth.SessionMiddleware()],
+        csrf_config=csrf,
+        template_config=templates,
+        plugins=[HTMXPlugin()],
+        openapi_config=OpenAPIConfig(
+            title="Walking Diary API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()],
+        ),
+        exception_handlers={
+            NotAuthorizedException: auth.redirect_to_login,
+            NotFoundException: errors.not_found,
+            ValidationException: errors.bad_request,
+        },
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+        state=State({"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine)}),
+    )
+    return app

@@ -1,0 +1,51 @@
+"""Error responses: JSON for the API, a friendly page for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.response import Template
+
+from diary.entries import EntryError
+
+
+def is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problems_response(problems: list[tuple[str, str]], status: int = 422) -> Response[Any]:
+    """The API's answer to bad input: every bad field named, with its problem."""
+    return Response(
+        content={
+            "status_code": status,
+            "detail": "The entry was not saved: " + "; ".join(f"{f}: {m}" for f, m in problems),
+            "errors": [{"field": f, "message": m} for f, m in problems],
+        },
+        status_code=status,
+    )
+
+
+def entry_error(_request: Request[Any, Any, Any], exc: EntryError) -> Response[Any]:
+    return problems_response(exc.problems)
+
+
+def bad_request(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Litestar's own request validation (malformed JSON, bad query parameters)."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    problems = [(str(e.get("key") or e.get("source") or "request"), str(e.get("message"))) for e in extra
+                if isinstance(e, dict)]
+    if not problems:
+        problems = [("request", exc.detail or "the request could not be read")]
+    if is_api(request):
+        return problems_response(problems, status=400)
+    return Response(content="Bad request: " + "; ".join(m for _, m in problems), status_code=400,
+                    media_type="text/plain")
+
+
+def not_found(request: Request[Any, Any, Any], _exc: NotFoundException) -> Response[Any]:
+    if is_api(request):
+        return Response(content={"status_code": 404, "detail": "Not found."}, status_code=404)
+    return Template(template_name="errors/404.html", status_code=404,
+                    context={"user": request.scope.get("user")})

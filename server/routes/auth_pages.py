@@ -1,0 +1,103 @@
+"""Signing in and out, and a patient's first visit with an enrolment code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.response import Redirect, Template
+
+from diary import accounts
+from diary.db import transaction
+from diary.models import User
+from server.auth import (
+    cleared_session_cookie, session_cookie, session_cookie_name, session_policy, utcnow,
+)
+from server.settings import Settings
+
+SIGN_IN_FAILED = "That email and password do not match an account. Please check them and try again."
+
+
+def home_for(user: User) -> str:
+    return "/clinic" if user.is_staff else "/diary"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never another host (open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+async def _signed_in_response(
+    request: Request[Any, Any, Any], db: Any, settings: Settings, user: User, keep: bool, target: str
+) -> Response[Any]:
+    # A new session id at every sign-in: an id planted before sign-in is useless.
+    old = request.cookies.get(session_cookie_name(settings))
+    if old:
+        await accounts.end_session(db, old)
+    policy = session_policy(settings, user, keep)
+    token = await accounts.start_session(db, user, utcnow(), policy, keep_signed_in=keep)
+    max_age = int(policy.absolute.total_seconds()) if keep else None
+    return Redirect(path=target, status_code=303, cookies=[session_cookie(settings, token, max_age)])
+
+
+@get("/login")
+async def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:
+    user = request.scope.get("user")
+    return Template("auth/login.html", context={"user": user, "next": safe_next(next) or "", "values": {},
+                                                 "error": None})
+
+
+@post("/login")
+async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    form = await request.form()
+    email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
+    keep = form.get("keep_signed_in") == "yes"
+    target = safe_next(str(form.get("next", "")))
+    async with transaction(state.sessions) as db:
+        user = await accounts.authenticate(db, email, password) if email and password else None
+        if user is not None:
+            return await _signed_in_response(request, db, state.settings, user, keep and not user.is_staff,
+                                             target or home_for(user))
+    return Template("auth/login.html", status_code=401, context={
+        "user": None, "next": target or "", "values": {"email": email}, "error": SIGN_IN_FAILED})
+
+
+@post("/logout")
+async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    settings: Settings = state.settings
+    token = request.cookies.get(session_cookie_name(settings))
+    if token:
+        async with transaction(state.sessions) as db:
+            await accounts.end_session(db, token)
+    return Redirect(path="/login?signed_out=1", status_code=303, cookies=[cleared_session_cookie(settings)])
+
+
+@get("/enrol")
+async def enrol_page(code: str | None = None) -> Template:
+    return Template("auth/enrol.html", context={"user": None, "values": {"code": code or ""}, "errors": {}})
+
+
+@post("/enrol")
+async def enrol(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    form = await request.form()
+    values = {k: str(form.get(k, "")).strip() for k in ("code", "email")}
+    password, again = str(form.get("password", "")), str(form.get("password_again", ""))
+    errors: dict[str, str] = {}
+    if not values["code"]:
+        errors["code"] = "Enter the code from your care team."
+    if password != again:
+        errors["password_again"] = "The two passwords are not the same."
+    if not errors:
+        try:
+            async with transaction(state.sessions) as db:
+                user = await accounts.redeem_enrolment_code(db, values["code"], values["email"], password, utcnow())
+                return await _signed_in_response(request, db, state.settings, user, False, "/diary?welcome=1")
+        except accounts.AccountError as exc:
+            errors[exc.field] = str(exc)
+    return Template("auth/enrol.html", status_code=422, context={"user": None, "values": values, "errors": errors})
+
+
+AUTH_ROUTES = [login_page, login, logout, enrol_page, enrol]

@@ -1,0 +1,117 @@
+"""Settings, read from the environment once and passed to whatever needs them.
+
+Every variable is declared once in ``VARIABLES`` with its meaning; the README
+lists them and a test checks that each one is documented there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+from diary.db import normalise_url, sqlite_url
+
+VARIABLES: dict[str, str] = {
+    "DIARY_DATA_DIR": "Directory for the SQLite database and exports (default ./var).",
+    "DIARY_DATABASE_URL": "Database URL; unset means SQLite in DIARY_DATA_DIR. Use postgresql://... for PostgreSQL.",
+    "DIARY_SECRET_KEY": "Secret for CSRF tokens; required unless DIARY_DEV=true.",
+    "DIARY_DEV": "true for local development: insecure cookies allowed, a fixed development secret (default false).",
+    "DIARY_SECURE_COOKIES": "true/false; default true outside development. Needs HTTPS in front of the app.",
+    "DIARY_ENROLMENT_CODE_DAYS": "Days an enrolment code stays valid (default 14).",
+    "DIARY_MAX_BODY_BYTES": "Largest request body accepted, in bytes (default 262144).",
+    "DIARY_DEFAULT_SPEED_M_PER_MIN": "Walking speed used to estimate metres from minutes when the patient has no GPS walks (default 50).",
+}
+
+DEV_SECRET = "development-only-secret-not-for-real-use-0000000000"
+
+
+class SettingsError(ValueError):
+    """A variable has a value the app cannot use; the message names it."""
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {raw}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = DEV_SECRET
+    dev: bool = False
+    secure_cookies: bool = True
+    enrolment_code_valid: timedelta = timedelta(days=14)
+    max_body_bytes: int = 256 * 1024
+    default_speed_m_per_min: float = 50.0
+    # Sessions: a clinician is signed out after 30 idle minutes; a patient who
+    # ticks "keep me signed in on this phone" stays signed in for 90 days.
+    staff_idle: timedelta = timedelta(minutes=30)
+    staff_absolute: timedelta = timedelta(hours=12)
+    patient_idle: timedelta = timedelta(hours=12)
+    patient_absolute: timedelta = timedelta(days=7)
+    patient_keep_signed_in: timedelta = timedelta(days=90)
+    session_touch_after: timedelta = timedelta(minutes=1)
+
+    @property
+    def db_url(self) -> str:
+        return normalise_url(self.database_url) if self.database_url else sqlite_url(self.data_dir)
+
+    @property
+    def cookie_prefix(self) -> str:
+        # The __Host- prefix makes the browser refuse the cookie unless it is
+        # Secure, host-only and for path /, so it can only be set over HTTPS.
+        return "__Host-" if self.secure_cookies else ""
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        dev = _bool(env, "DIARY_DEV", False)
+        secret = env.get("DIARY_SECRET_KEY", "")
+        if not secret:
+            if not dev:
+                raise SettingsError("DIARY_SECRET_KEY must be set (or DIARY_DEV=true for local development)")
+            secret = DEV_SECRET
+        elif len(secret) < 32:
+            raise SettingsError("DIARY_SECRET_KEY must be at least 32 characters")
+        database_url = env.get("DIARY_DATABASE_URL", "")
+        if database_url:
+            try:
+                normalise_url(database_url)
+            except Exception as exc:
+                raise SettingsError(f"DIARY_DATABASE_URL is not usable: {exc}") from None
+        return cls(
+            data_dir=Path(env.get("DIARY_DATA_DIR") or "var"),
+            database_url=database_url,
+            secret_key=secret,
+            dev=dev,
+            secure_cookies=_bool(env, "DIARY_SECURE_COOKIES", not dev),
+            enrolment_code_valid=timedelta(days=_number(env, "DIARY_ENROLMENT_CODE_DAYS", 14, 1, 90)),
+            max_body_bytes=int(_number(env, "DIARY_MAX_BODY_BYTES", 256 * 1024, 1024, 10 * 1024 * 1024)),
+            default_speed_m_per_min=_number(env, "DIARY_DEFAULT_SPEED_M_PER_MIN", 50.0, 10, 150),
+        )
