@@ -1,0 +1,149 @@
+"""The patient's entries put in a fixed order, and the windows the rules read.
+
+Conventions shared by every rule (documented in docs/clinical-rules.md):
+
+* Instants are compared in UTC; a naive datetime passed as ``now`` or
+  ``baseline_since`` is taken to be UTC.
+* Every window is half-open, ``(start, end]``: an entry exactly at the end
+  belongs to it, one exactly at the start belongs to the window before. So the
+  recent window ``(now - 14 d, now]`` includes an entry logged at ``now``.
+* Entries after ``now`` are ignored.
+* Entries are ordered by (instant, id), so the order they arrive in never
+  changes a result; an id given twice keeps one copy, chosen by content.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from diary.entries import CheckIn, Walk
+
+Entry = Walk | CheckIn
+
+
+def to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def utc_date(value: datetime) -> date:
+    return to_utc(value).date()
+
+
+def calendar_days(first: datetime, last: datetime) -> int:
+    """Whole UTC calendar days from one report to another (same day = 0)."""
+    return (utc_date(last) - utc_date(first)).days
+
+
+def fmt_date(value: datetime) -> str:
+    d = utc_date(value)
+    return f"{d.day} {d:%b %Y}"
+
+
+def fmt_m(value: float) -> str:
+    return f"{value:.0f} m"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def _dedupe(entries: Iterable[Entry]) -> list[Entry]:
+    by_id: dict[str, Entry] = {}
+    for entry in entries:
+        key = str(entry.id)
+        kept = by_id.get(key)
+        # The same id twice should not happen (parse_document refuses it), but
+        # when it does the copy kept must not depend on the input order.
+        if kept is None or entry.model_dump_json() > kept.model_dump_json():
+            by_id[key] = entry
+    return list(by_id.values())
+
+
+class Timeline:
+    """Entries up to ``now``, sorted, with cheap window look-ups."""
+
+    def __init__(self, entries: Iterable[Entry], now: datetime, baseline_since: datetime | None = None):
+        self.now = to_utc(now)
+        self.baseline_since = to_utc(baseline_since) if baseline_since is not None else None
+        dated = []
+        for entry in _dedupe(entries):
+            at = to_utc(entry.occurred_at)
+            if at <= self.now:
+                dated.append((at, str(entry.id), entry))
+        dated.sort(key=lambda item: (item[0], item[1]))
+        self.entries: list[Entry] = [e for _, _, e in dated]
+        self.times: list[datetime] = [t for t, _, _ in dated]
+        self._time_of: dict[str, datetime] = {i: t for t, i, _ in dated}
+        self.walks: list[Walk] = [e for e in self.entries if isinstance(e, Walk)]
+        self.walk_times: list[datetime] = [self.time_of(w) for w in self.walks]
+        self.checkins: list[CheckIn] = [e for e in self.entries if isinstance(e, CheckIn)]
+        self.checkin_times: list[datetime] = [self.time_of(c) for c in self.checkins]
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """Derived data several rules read (the baselines), built once."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def time_of(self, entry: Entry) -> datetime:
+        return self._time_of[str(entry.id)]
+
+    def walks_in(self, start: datetime, end: datetime) -> list[Walk]:
+        return _between(self.walks, self.walk_times, start, end)
+
+    def checkins_in(self, start: datetime, end: datetime) -> list[CheckIn]:
+        return _between(self.checkins, self.checkin_times, start, end)
+
+    def entries_in(self, start: datetime, end: datetime) -> list[Entry]:
+        return _between(self.entries, self.times, start, end)
+
+    def ids(self, entries: Iterable[Entry]) -> tuple[str, ...]:
+        """Ids in entry-time order, each once."""
+        unique = {str(e.id): e for e in entries}
+        return tuple(sorted(unique, key=lambda i: (self._time_of[i], i)))
+
+    def current_run(self, predicate: Callable[[CheckIn], bool], lookback: timedelta) -> list[CheckIn]:
+        """The check-ins of the sign's current episode, oldest first.
+
+        The episode is the run of consecutive check-ins reporting the sign that
+        ends with the latest check-in. It is empty when the latest check-in does
+        not report the sign (the sign has stopped), or when that report is older
+        than ``lookback`` (nothing current is known). Two reports further apart
+        than ``lookback`` with no check-in between are separate episodes,
+        because nothing says the sign lasted through the silence. Check-ins at
+        the same instant count as one report, positive if any of them is.
+        """
+        groups = _same_instant_groups(self.checkins, self.checkin_times)
+        run: list[CheckIn] = []
+        later: datetime | None = None
+        for at, group in reversed(groups):
+            positive = [c for c in group if predicate(c)]
+            if not positive:
+                break
+            if later is None and self.now - at >= lookback:
+                break
+            if later is not None and later - at > lookback:
+                break
+            run[:0] = positive
+            later = at
+        return run
+
+
+def _between(items: Sequence, times: Sequence[datetime], start: datetime, end: datetime) -> list:
+    return list(items[bisect_right(times, start):bisect_right(times, end)])
+
+
+def _same_instant_groups(items: Sequence[CheckIn], times: Sequence[datetime]) -> list[tuple[datetime, list[CheckIn]]]:
+    groups: list[tuple[datetime, list[CheckIn]]] = []
+    for at, item in zip(times, items):
+        if groups and groups[-1][0] == at:
+            groups[-1][1].append(item)
+        else:
+            groups.append((at, [item]))
+    return groups
