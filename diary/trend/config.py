@@ -31,7 +31,7 @@ class TrendConfig:
     fontaine_threshold_m: float = 200.0
     # The crossing must also be a real fall from the baseline, so that a stable
     # patient whose distance hovers around 200 m is not flagged by noise.
-    fontaine_min_drop_fraction: float = 0.20
+    fontaine_min_drop_fraction: float = 0.25
 
     # Check-in signs (rest pain, wounds, colour): how long a report stays
     # current, and when a run of reports counts as persistent.

@@ -9,17 +9,23 @@ def recent(*distances: float):
 
 def test_falling_from_above_200_m_to_under_it_asks_for_review():
     walks = recent(185, 190, 180)
-    finding = by_rule(baseline_walks(240) + walks)["fontaine_iib"]
+    finding = by_rule(baseline_walks(260) + walks)["fontaine_iib"]
     assert finding.severity == "review"
     assert finding.entries == ids(walks)
     assert "185 m (3 walks), under 200 m" in finding.message
-    assert "baseline was 240 m" in finding.message
+    assert "baseline was 260 m" in finding.message
     assert "estimate" in finding.message and "IIb" in finding.message
 
 
 def test_it_can_flag_a_fall_too_small_for_distance_decline():
-    found = by_rule(baseline_walks(240) + recent(185, 190, 180))
+    # 260 m to 185 m is 29%: under the decline threshold, over the 25% the
+    # crossing needs.
+    found = by_rule(baseline_walks(260) + recent(185, 190, 180))
     assert "fontaine_iib" in found and "distance_decline" not in found
+
+
+def test_a_crossing_by_a_fall_under_25_percent_does_not_flag():
+    assert "fontaine_iib" not in by_rule(baseline_walks(240) + recent(185, 190, 180))
 
 
 def test_a_large_fall_across_200_m_raises_both_rules():
