@@ -78,9 +78,9 @@ class Comparison:
 
     def data(self) -> dict[str, Any]:
         return {
-            "recent_median_m": self.recent_median_m,
+            "recent_median_m": round(self.recent_median_m, 1),
             "recent_walks": self.recent_walks,
-            "baseline_median_m": self.baseline.median_m,
+            "baseline_median_m": round(self.baseline.median_m, 1),
             "baseline_start": self.baseline.start.isoformat(),
             "baseline_end": self.baseline.end.isoformat(),
             "baseline_walks": self.baseline.walks,
@@ -162,11 +162,11 @@ def compare(tl: Timeline, cfg: TrendConfig, metric: Metric, threshold_fraction: 
     )
 
 
-def estimated_note(walks: Iterable[Walk]) -> str:
+def estimated_note(walks: list[Walk]) -> str:
     count = sum(w.distance_estimated for w in walks)
     if not count:
         return ""
-    return f" {count} of these walks had distances estimated from minutes walked."
+    return f" {count} of the {len(walks)} recent walks had distances estimated from minutes walked."
 
 
 def recent_medians(walks: Iterable[Any], now: datetime, config: TrendConfig | None = None) -> dict[str, Any]:

@@ -50,8 +50,9 @@ def check(tl: Timeline, cfg: TrendConfig) -> Finding | None:
     message = (
         " ".join(_sentence(c, cfg) for c in fallen)
         + estimated_note(walks)
-        + f" A sustained fall of {cfg.decline_fraction:.0%} or more from the patient's own best level is a "
-        "prompt for review (a product threshold, not a guideline figure); it does not by itself say why."
+        + f" A fall of {cfg.decline_fraction:.0%} or more from the patient's own best level, confirmed by "
+        f"{cfg.min_confirming_walks} walks, is a prompt for review (a product threshold, not a guideline "
+        "figure); it does not by itself say why."
     )
     data = {"metric": fallen[0].metric.key, **fallen[0].data()}
     for key, c in comparisons.items():

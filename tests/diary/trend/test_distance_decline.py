@@ -112,7 +112,7 @@ def test_walks_of_zero_metres_count_as_zero():
 def test_estimated_distances_are_mentioned():
     walks = baseline_walks(300) + recent(150, 150, distance_estimated=True) + [walk(1, 150)]
     finding = by_rule(walks)["distance_decline"]
-    assert "2 of these walks had distances estimated from minutes walked" in finding.message
+    assert "2 of the 3 recent walks had distances estimated from minutes walked" in finding.message
 
 
 def test_a_walk_exactly_14_days_ago_belongs_to_the_baseline_not_the_recent_window():
