@@ -64,6 +64,7 @@ class Comparison:
     recent_walks: int
     baseline: Baseline
     confirming_walks: int
+    limit_m: float
 
     @property
     def fall_fraction(self) -> float:
@@ -73,8 +74,8 @@ class Comparison:
     def decline_pct(self) -> int:
         return round(self.fall_fraction * 100)
 
-    def fell_by(self, fraction: float) -> bool:
-        return self.recent_median_m <= below(self.baseline.median_m, fraction)
+    def fell(self) -> bool:
+        return self.recent_median_m <= self.limit_m
 
     def data(self) -> dict[str, Any]:
         return {
@@ -159,6 +160,7 @@ def compare(tl: Timeline, cfg: TrendConfig, metric: Metric, threshold_fraction: 
         recent_walks=len(values),
         baseline=baseline,
         confirming_walks=sum(v <= limit for v in values),
+        limit_m=limit,
     )
 
 

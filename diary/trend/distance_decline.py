@@ -27,7 +27,7 @@ DESCRIPTION = (
 def declined(comparison: Comparison | None, cfg: TrendConfig) -> bool:
     return (
         comparison is not None
-        and comparison.fell_by(cfg.decline_fraction)
+        and comparison.fell()
         and comparison.confirming_walks >= cfg.min_confirming_walks
     )
 

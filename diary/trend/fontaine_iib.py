@@ -11,7 +11,7 @@ patient whose distance hovers around the threshold is not flagged by noise.
 from __future__ import annotations
 
 from .config import TrendConfig
-from .distance import MAXIMUM, below, compare, describe_recent, estimated_note, recent_walks
+from .distance import MAXIMUM, compare, describe_recent, estimated_note, recent_walks
 from .finding import REVIEW, Finding
 from .timeline import Timeline, fmt_m
 
@@ -26,13 +26,11 @@ DESCRIPTION = (
 def check(tl: Timeline, cfg: TrendConfig) -> Finding | None:
     c = compare(tl, cfg, MAXIMUM, cfg.fontaine_min_drop_fraction)
     limit_m = cfg.fontaine_threshold_m
-    if c is None or not (c.baseline.median_m > limit_m and c.recent_median_m < limit_m):
-        return None
-    if not c.fell_by(cfg.fontaine_min_drop_fraction):
+    if c is None or not (c.baseline.median_m > limit_m and c.recent_median_m < limit_m and c.fell()):
         return None
     walks = recent_walks(tl, cfg)
-    floor = below(c.baseline.median_m, cfg.fontaine_min_drop_fraction)
-    confirming = sum(1 for w in walks if MAXIMUM.value(w) < limit_m and MAXIMUM.value(w) <= floor)
+    distances = [MAXIMUM.value(w) for w in walks]
+    confirming = sum(1 for d in distances if d < limit_m and d <= c.limit_m)
     if confirming < cfg.min_confirming_walks:
         return None
     recent = describe_recent(MAXIMUM, c, cfg)
