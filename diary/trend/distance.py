@@ -194,8 +194,9 @@ def recent_medians(walks: Iterable[Any], now: datetime, config: TrendConfig | No
     }
 
 
-def describe_recent(metric: Metric, comparison: Comparison, cfg: TrendConfig) -> str:
+def describe_recent(c: Comparison, cfg: TrendConfig) -> str:
+    """The start of a message sentence: 'Median ... is 142 m (4 walks)'."""
     return (
-        f"median {metric.label} over the last {cfg.recent_days} days is {fmt_m(comparison.recent_median_m)} "
-        f"({comparison.recent_walks} walks)"
+        f"Median {c.metric.label} over the last {cfg.recent_days} days is {fmt_m(c.recent_median_m)} "
+        f"({c.recent_walks} walks)"
     )

@@ -33,9 +33,8 @@ def declined(comparison: Comparison | None, cfg: TrendConfig) -> bool:
 
 
 def _sentence(c: Comparison, cfg: TrendConfig) -> str:
-    recent = describe_recent(c.metric, c, cfg)
     return (
-        f"{recent[0].upper()}{recent[1:]}, {c.decline_pct}% below the baseline of {fmt_m(c.baseline.median_m)} "
+        f"{describe_recent(c, cfg)}, {c.decline_pct}% below the baseline of {fmt_m(c.baseline.median_m)} "
         f"({c.baseline.describe(cfg)}); {c.confirming_walks} of the {c.recent_walks} recent walks were "
         f"{cfg.decline_fraction:.0%} or more below it."
     )

@@ -33,9 +33,8 @@ def check(tl: Timeline, cfg: TrendConfig) -> Finding | None:
     confirming = sum(1 for d in distances if d < limit_m and d <= c.limit_m)
     if confirming < cfg.min_confirming_walks:
         return None
-    recent = describe_recent(MAXIMUM, c, cfg)
     message = (
-        f"{recent[0].upper()}{recent[1:]}, under {fmt_m(limit_m)}; the baseline was {fmt_m(c.baseline.median_m)} "
+        f"{describe_recent(c, cfg)}, under {fmt_m(limit_m)}; the baseline was {fmt_m(c.baseline.median_m)} "
         f"({c.baseline.describe(cfg)}), so it is {c.decline_pct}% lower."
         f"{estimated_note(walks)} On the Fontaine scale claudication under {fmt_m(limit_m)} is stage IIb and "
         f"beyond it IIa; this is an estimate from patient-reported walks, not a clinical staging."
