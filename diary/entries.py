@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    RootModel,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -190,6 +191,10 @@ class CheckIn(_EntryBase):
 Entry = Annotated[Union[Walk, CheckIn], Field(discriminator="type")]
 
 
+class EntryBody(RootModel[Entry]):
+    """One entry, as a request or response body."""
+
+
 class Document(BaseModel):
     """An interchange document: ``{"entries": [...]}``."""
 
@@ -208,21 +213,25 @@ class EntryError(ValueError):
         super().__init__("; ".join(f"{field}: {msg}" for field, msg in problems))
 
 
+def tidy_problem(loc: list[str], message: str, kind: str = "value_error") -> tuple[str, str]:
+    """One (field, message) pair a person can read, from a validator's location and message."""
+    loc = [p for p in loc if p not in ("walk", "check_in", "root", "body")]
+    message = message.removeprefix("Value error, ")
+    if kind in ("union_tag_invalid", "union_tag_not_found") or message.startswith("Input tag"):
+        return "type", "must be 'walk' or 'check_in'"
+    # A cross-field rule names its field at the start of its message.
+    if not loc and ":" in message and message.split(":", 1)[0].isidentifier():
+        field, _, message = message.partition(":")
+        return field.strip(), message.strip()
+    return ".".join(loc) or "entry", message
+
+
 def problems_from(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     """Turn a pydantic error into (field, message) pairs a person can read."""
-    out: list[tuple[str, str]] = []
+    out = []
     for err in error.errors(include_url=False):
-        loc = [str(p) for p in err["loc"] if p not in ("walk", "check_in")]
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            loc, msg = ["type"], "must be 'walk' or 'check_in'"
-        # A cross-field rule names its field at the start of its message.
-        if not loc and err["type"] == "value_error" and ":" in msg:
-            field, _, msg = msg.partition(":")
-            loc = [field.strip()]
-            msg = msg.strip()
-        field = ".".join(loc) or "entry"
-        out.append((prefix + field, msg))
+        field, message = tidy_problem([str(p) for p in err["loc"]], err["msg"], err["type"])
+        out.append((prefix + field, message))
     return out
 
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.logging.config import LoggingConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -31,8 +31,8 @@ from server.templating import install_filters
 
 
 def web_dir() -> Path:
-    """Templates and static files, from the installed package or the checkout."""
-    return Path(str(resources.files("web")))
+    """Templates and static files: ``web/`` is installed beside ``server/`` (package data)."""
+    return Path(__file__).resolve().parent.parent / "web"
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -72,9 +72,11 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers={
             NotAuthorizedException: auth.redirect_to_login,
             NotFoundException: errors.not_found,
-            ValidationException: errors.bad_request,
+            400: errors.bad_request,
         },
         request_max_body_size=settings.max_body_bytes,
+        # Tracebacks are logged, never request bodies: those hold health data.
+        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 413, 422, 429}),
         debug=False,
         state=State({"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine)}),
     )

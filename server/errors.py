@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Template
 
-from diary.entries import EntryError
+from diary.entries import EntryError, tidy_problem
 
 
 def is_api(request: Request[Any, Any, Any]) -> bool:
@@ -31,15 +31,17 @@ def entry_error(_request: Request[Any, Any, Any], exc: EntryError) -> Response[A
     return problems_response(exc.problems)
 
 
-def bad_request(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """Litestar's own request validation (malformed JSON, bad query parameters)."""
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    problems = [(str(e.get("key") or e.get("source") or "request"), str(e.get("message"))) for e in extra
-                if isinstance(e, dict)]
+def bad_request(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Any 400: Litestar's request validation, or a body that is not JSON at all."""
+    raw_extra = exc.extra if isinstance(exc, ValidationException) and isinstance(exc.extra, list) else []
+    extra = [e for e in raw_extra if isinstance(e, dict)]
+    problems = [tidy_problem(str(e.get("key") or "").split("."), str(e.get("message", ""))) for e in extra]
     if not problems:
-        problems = [("request", exc.detail or "the request could not be read")]
+        problems = [("body", f"not valid JSON ({exc.detail})" if exc.detail else "the request could not be read")]
+    # A well-formed body with bad values is 422; anything unreadable is 400.
+    semantic = bool(extra) and all(e.get("source") == "body" and e.get("key") for e in extra)
     if is_api(request):
-        return problems_response(problems, status=400)
+        return problems_response(problems, status=422 if semantic else 400)
     return Response(content="Bad request: " + "; ".join(m for _, m in problems), status_code=400,
                     media_type="text/plain")
 

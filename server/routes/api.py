@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from litestar import Request, Response, delete, get, put
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, Parameter
 from pydantic import BaseModel
 
 from diary import store
 from diary.db import transaction
-from diary.entries import CheckIn, Entry, EntryError, Walk, dump_entry, parse_entry
+from diary.entries import Entry, EntryBody, EntryError, dump_entry, parse_entry
 from diary.journal import remove_entry, save_entry
 from server.auth import patient_of, patient_only, utcnow
 from server.errors import problems_response
@@ -49,7 +49,7 @@ async def list_entries(
 
 
 @get("/api/v1/entries/{entry_id:uuid}", guards=[patient_only])
-async def get_entry(request: Request[Any, Any, Any], state: State, entry_id: uuid.UUID) -> Response[Entry]:
+async def get_entry(request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID]) -> Response[Entry]:
     async with transaction(state.sessions) as db:
         patient = await patient_of(db, request.user)
         entry = await store.get_entry(db, patient.id, entry_id)
@@ -60,8 +60,8 @@ async def get_entry(request: Request[Any, Any, Any], state: State, entry_id: uui
 
 @put("/api/v1/entries/{entry_id:uuid}", guards=[patient_only])
 async def put_entry(
-    request: Request[Any, Any, Any], state: State, entry_id: uuid.UUID,
-    data: Annotated[Walk | CheckIn, Body(description="A walk or a check-in in the interchange format.")],
+    request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID],
+    data: Annotated[EntryBody, Body(description="A walk or a check-in in the interchange format.")],
 ) -> Response[Entry]:
     """Create the entry with this client UUID, or replace it: sending it twice stores it once."""
     raw = await request.json()
@@ -83,7 +83,7 @@ async def put_entry(
 
 
 @delete("/api/v1/entries/{entry_id:uuid}", guards=[patient_only], status_code=204)
-async def delete_entry(request: Request[Any, Any, Any], state: State, entry_id: uuid.UUID) -> None:
+async def delete_entry(request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID]) -> None:
     async with transaction(state.sessions) as db:
         patient = await patient_of(db, request.user)
         removed = await remove_entry(db, patient, entry_id, utcnow())

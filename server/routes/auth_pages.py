@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from diary import accounts
@@ -44,7 +45,7 @@ async def _signed_in_response(
 
 
 @get("/login")
-async def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:
+async def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
     user = request.scope.get("user")
     return Template("auth/login.html", context={"user": user, "next": safe_next(next) or "", "values": {},
                                                  "error": None})
@@ -76,7 +77,7 @@ async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]
 
 
 @get("/enrol")
-async def enrol_page(code: str | None = None) -> Template:
+async def enrol_page(code: FromQuery[str | None] = None) -> Template:
     return Template("auth/enrol.html", context={"user": None, "values": {"code": code or ""}, "errors": {}})
 
 

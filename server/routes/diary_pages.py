@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -48,7 +49,7 @@ def _form_context(request: Request[Any, Any, Any], clinic: Clinic, values: dict[
 
 
 @get("/diary", guards=[patient_only])
-async def diary_home(request: HTMXRequest, state: State, offset: int = 0) -> Template:
+async def diary_home(request: HTMXRequest, state: State, offset: FromQuery[int] = 0) -> Template:
     async with transaction(state.sessions) as db:
         patient, clinic = await _context(db, request)
         entries = await store.list_entries(db, patient.id, limit=PAGE + 1, offset=max(offset, 0))
@@ -120,7 +121,7 @@ async def save_check_in(request: Request[Any, Any, Any], state: State) -> Respon
 
 
 @get("/diary/entries/{entry_id:uuid}/edit", guards=[patient_only])
-async def edit_entry(request: Request[Any, Any, Any], state: State, entry_id: uuid.UUID) -> Template:
+async def edit_entry(request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID]) -> Template:
     async with transaction(state.sessions) as db:
         patient, clinic = await _context(db, request)
         entry = await store.get_entry(db, patient.id, entry_id)
@@ -134,7 +135,7 @@ async def edit_entry(request: Request[Any, Any, Any], state: State, entry_id: uu
 
 
 @post("/diary/entries/{entry_id:uuid}/delete", guards=[patient_only])
-async def delete_entry(request: HTMXRequest, state: State, entry_id: uuid.UUID) -> Response[Any]:
+async def delete_entry(request: HTMXRequest, state: State, entry_id: FromPath[uuid.UUID]) -> Response[Any]:
     async with transaction(state.sessions) as db:
         patient, _ = await _context(db, request)
         removed = await remove_entry(db, patient, entry_id, utcnow())

@@ -1,0 +1,91 @@
+"""The demo clinic: a living app for a newcomer, loaded through the domain layer.
+
+Idempotent: a second run finds the demo clinic and changes nothing. Every walk
+is saved as the app would save it, assessed at its own time, so the flags
+the trend module raises are the ones a real history would have raised.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from diary import accounts, cohort, flags, journal, patients
+from diary.db import transaction
+from diary.models import Clinic, Patient, Role, SuspectedType
+
+DEMO_CLINIC = "Demo Vascular Clinic"
+OTHER_CLINIC = "Other Hospital Clinic"
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    name: str
+    clinic_number: str
+    kind: str              # a cohort kind: the shape of their history
+    suspected: SuspectedType
+    email: str | None      # None: enrolled by the clinic, not yet signed up
+
+
+DEMO_PATIENTS = (
+    DemoPatient("Margaret Hughes", "WD-1001", "stable", SuspectedType.vascular, "patient@demo.test"),
+    DemoPatient("Arthur Price", "WD-1002", "slowly_worsening", SuspectedType.vascular, "patient2@demo.test"),
+    DemoPatient("Doreen Okafor", "WD-1003", "rest_pain", SuspectedType.vascular, "patient3@demo.test"),
+    DemoPatient("Kenneth Walsh", "WD-1004", "neurogenic", SuspectedType.unknown, "patient4@demo.test"),
+    DemoPatient("Iris Fenwick", "WD-1005", "improving", SuspectedType.vascular, "patient5@demo.test"),
+    DemoPatient("Stanley Moore", "WD-1006", "wound", SuspectedType.vascular, "patient6@demo.test"),
+)
+OTHER_PATIENTS = (
+    DemoPatient("Olive Grant", "OH-2001", "stable", SuspectedType.vascular, "other-patient@demo.test"),
+)
+LOGINS = (
+    ("clinician@demo.test", "demo-clinician", "clinician, Demo Vascular Clinic"),
+    ("admin@demo.test", "demo-admin", "admin, Demo Vascular Clinic"),
+    ("patient@demo.test", "demo-patient", "patient (stable walker)"),
+    ("patient2@demo.test", "demo-patient", "patient (walking distance falling)"),
+    ("other-clinician@demo.test", "demo-clinician", "clinician, Other Hospital Clinic"),
+)
+
+
+async def _load_patient(
+    sessions: async_sessionmaker[AsyncSession], clinic: Clinic, spec: DemoPatient, now: datetime, seed: int
+) -> None:
+    history = cohort.generate_patient(spec.kind, random.Random(seed), now)
+    async with transaction(sessions) as db:
+        patient, code = await patients.enrol_patient(
+            db, clinic_id=clinic.id, name=spec.name, clinic_number=spec.clinic_number, now=now,
+            code_valid_for=timedelta(days=14), suspected_type=spec.suspected,
+        )
+        if spec.email:
+            await accounts.redeem_enrolment_code(db, code, spec.email, "demo-patient", now)
+    for entry in sorted(history.entries, key=lambda e: e.occurred_at):
+        async with transaction(sessions) as db:
+            fresh = await db.get(Patient, patient.id)
+            await journal.save_entry(db, fresh, entry, min(entry.occurred_at, now))
+    async with transaction(sessions) as db:
+        # The daily job's pass, so time-based rules (a logging gap) are up to date.
+        await flags.reassess(db, await db.get(Patient, patient.id), now)
+
+
+async def load_demo(sessions: async_sessionmaker[AsyncSession], now: datetime) -> bool:
+    """Load the demo clinics; returns False when they were already there."""
+    async with transaction(sessions) as db:
+        if (await db.execute(select(Clinic).where(Clinic.name == DEMO_CLINIC))).first():
+            return False
+        demo = await accounts.get_or_create_clinic(db, DEMO_CLINIC)
+        other = await accounts.get_or_create_clinic(db, OTHER_CLINIC)
+        await accounts.create_user(db, clinic=demo, role=Role.clinician, email="clinician@demo.test",
+                                   password="demo-clinician", now=now, display_name="Sam Reid (vascular nurse)")
+        await accounts.create_user(db, clinic=demo, role=Role.admin, email="admin@demo.test",
+                                   password="demo-admin", now=now, display_name="Alex Demo (admin)")
+        await accounts.create_user(db, clinic=other, role=Role.clinician, email="other-clinician@demo.test",
+                                   password="demo-clinician", now=now, display_name="Jo Other")
+    for seed, spec in enumerate(DEMO_PATIENTS):
+        await _load_patient(sessions, demo, spec, now, seed)
+    for seed, spec in enumerate(OTHER_PATIENTS, start=100):
+        await _load_patient(sessions, other, spec, now, seed)
+    return True

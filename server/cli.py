@@ -1,0 +1,202 @@
+"""The ``diary`` command: serve, migrate, create-user, enrol-patient, demo, assess, schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from diary import accounts, demo, migrate, patients
+from diary.db import make_engine, make_sessionmaker, transaction
+from diary.entries import EntryError, json_schema
+from diary.models import Role
+from server.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"diary: {exc}") from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _with_sessions(settings: Settings, work):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.db_url)
+    try:
+        return await work(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings()
+    migrate.upgrade(settings.db_url)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings()
+    migrate.upgrade(settings.db_url)
+    app = create_app(settings)
+    print(f"Walking Diary on http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
+                server_header=False, access_log=False)
+    return 0
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Again: ") != first:
+            raise SystemExit("diary: the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    settings = _settings()
+    password = _read_password(f"Password for {args.email}: ")
+    migrate.upgrade(settings.db_url)
+
+    async def work(sessions):  # type: ignore[no-untyped-def]
+        async with transaction(sessions) as db:
+            clinic = await accounts.get_or_create_clinic(db, args.clinic)
+            return await accounts.create_user(db, clinic=clinic, role=Role(args.role), email=args.email,
+                                              password=password, now=_now(), display_name=args.name or "")
+
+    try:
+        user = asyncio.run(_with_sessions(settings, work))
+    except accounts.AccountError as exc:
+        print(f"diary: {exc.field}: {exc}", file=sys.stderr)
+        return 2
+    print(f"Created {user.role.value} {user.email} in clinic {args.clinic!r}.")
+    return 0
+
+
+def cmd_enrol_patient(args: argparse.Namespace) -> int:
+    settings = _settings()
+    migrate.upgrade(settings.db_url)
+
+    async def work(sessions):  # type: ignore[no-untyped-def]
+        async with transaction(sessions) as db:
+            clinic = await accounts.get_or_create_clinic(db, args.clinic)
+            return await patients.enrol_patient(
+                db, clinic_id=clinic.id, name=args.name, clinic_number=args.clinic_number, now=_now(),
+                code_valid_for=settings.enrolment_code_valid)
+
+    try:
+        patient, code = asyncio.run(_with_sessions(settings, work))
+    except patients.PatientError as exc:
+        print(f"diary: {exc.field}: {exc}", file=sys.stderr)
+        return 2
+    print(f"Patient {patient.name} ({patient.clinic_number}) enrolled. Enrolment code: {code}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings()
+    migrate.upgrade(settings.db_url)
+    loaded = asyncio.run(_with_sessions(settings, lambda s: demo.load_demo(s, _now())))
+    print("Demo data loaded." if loaded else "Demo data was already loaded; nothing changed.")
+    print("Demo sign-ins:")
+    for email, password, who in demo.LOGINS:
+        print(f"  {email:<28} {password:<16} {who}")
+    return 0
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from diary.trend import assess_document_json
+
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(f"diary assess: --now {args.now!r} is not an ISO 8601 time", file=sys.stderr)
+            return 2
+        if now.tzinfo is None:
+            print("diary assess: --now needs a UTC offset, e.g. 2026-11-22T09:00:00+00:00", file=sys.stderr)
+            return 2
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"diary assess: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        result = assess_document_json(raw, now)
+    except EntryError as exc:
+        for field, message in exc.problems:
+            print(f"diary assess: {field}: {message}", file=sys.stderr)
+        return 2
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="diary", description="Walking Diary")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="apply migrations, then run the web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("create-user", help="create a clinician or admin (password from a prompt or stdin)")
+    p.add_argument("--role", choices=["clinician", "admin"], required=True)
+    p.add_argument("--clinic", required=True, help="clinic name (created if new)")
+    p.add_argument("--name", help="display name")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("enrol-patient", help="create a patient and print their enrolment code")
+    p.add_argument("--clinic", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--clinic-number", required=True)
+    p.set_defaults(func=cmd_enrol_patient)
+
+    sub.add_parser("demo", help="load the demo clinics (idempotent)").set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("assess", help="print trend findings for an interchange document")
+    p.add_argument("file", help="a JSON file, or - for stdin")
+    p.add_argument("--now", help="reference time, ISO 8601 with offset (default: latest entry)")
+    p.set_defaults(func=cmd_assess)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the interchange format")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
