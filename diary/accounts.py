@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -144,9 +145,14 @@ async def start_session(
 
 
 async def load_session(
-    session: AsyncSession, token: str, now: datetime, idle: timedelta, touch_after: timedelta
+    session: AsyncSession, token: str, now: datetime,
+    idle_limit: Callable[[User, AuthSession], timedelta], touch_after: timedelta,
 ) -> tuple[AuthSession, User] | None:
-    """The live session and its active user, or None; expired sessions are deleted."""
+    """The live session and its active user, or None; expired sessions are deleted.
+
+    ``idle_limit`` gives the idle timeout for this user and session (a
+    clinician's is shorter than a patient's who chose to stay signed in).
+    """
     query = (
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
@@ -156,7 +162,7 @@ async def load_session(
     if found is None:
         return None
     auth, user = found
-    if now >= auth.expires_at or now - auth.last_seen_at >= idle or not user.is_active:
+    if now >= auth.expires_at or now - auth.last_seen_at >= idle_limit(user, auth) or not user.is_active:
         await session.execute(delete(AuthSession).where(AuthSession.id == auth.id))
         return None
     # Write the last-seen time only now and then, not on every request.

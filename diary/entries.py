@@ -28,7 +28,6 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 MAX_DISTANCE_M = 100_000
@@ -136,17 +135,23 @@ class Walk(_EntryBase):
     _check_time = field_validator("walked_at")(_not_in_future)
     _dedupe = field_validator("pain_sites", "sensations")(_unique)
 
-    @model_validator(mode="after")
-    def _onset_within_distance(self) -> Walk:
-        if self.pain_onset_m is not None and self.pain_onset_m > self.distance_m:
-            raise ValueError("pain_onset_m: pain cannot begin beyond the total distance walked")
-        if (
-            self.pain_onset_min is not None
-            and self.duration_min is not None
-            and self.pain_onset_min > self.duration_min
-        ):
-            raise ValueError("pain_onset_min: pain cannot begin after the walk ended")
-        return self
+    # Field validators (not a model validator) so that a bad onset is reported
+    # together with any other bad field, not only once the rest is right.
+    @field_validator("pain_onset_m")
+    @classmethod
+    def _onset_within_distance(cls, value: float | None, info: ValidationInfo) -> float | None:
+        distance = info.data.get("distance_m")
+        if value is not None and distance is not None and value > distance:
+            raise ValueError("pain cannot begin beyond the total distance walked")
+        return value
+
+    @field_validator("pain_onset_min")
+    @classmethod
+    def _onset_within_duration(cls, value: float | None, info: ValidationInfo) -> float | None:
+        duration = info.data.get("duration_min")
+        if value is not None and duration is not None and value > duration:
+            raise ValueError("pain cannot begin after the walk ended")
+        return value
 
     @property
     def occurred_at(self) -> datetime:

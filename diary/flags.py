@@ -67,8 +67,11 @@ async def record_finding(session: AsyncSession, patient_id: int, finding: Findin
         if escalate:
             live.severity, live.status, live.snoozed_until = finding.severity, FlagStatus.open, None
         session.add(live)
-        await session.flush()
-        session.add(_event(live, "escalated" if escalate else "updated", now))
+        # New evidence for the same episode is kept on the flag itself; only an
+        # escalation is an event in the flag's history.
+        if escalate:
+            await session.flush()
+            session.add(_event(live, "escalated", now))
         return live
     resolved = await _latest(session, patient_id, finding.rule, (FlagStatus.resolved,))
     if resolved is not None and not worse(finding.severity, resolved.severity):

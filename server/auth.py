@@ -8,7 +8,7 @@ Guards are plain functions. A page the user may not see answers 404, never
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -35,7 +35,7 @@ def session_cookie_name(settings: Settings) -> str:
     return f"{settings.cookie_prefix}diary_session"
 
 
-def idle_limit(settings: Settings, user: User, keep_signed_in: bool) -> Any:
+def idle_limit(settings: Settings, user: User, keep_signed_in: bool) -> timedelta:
     if user.is_staff:
         return settings.staff_idle
     return settings.patient_keep_signed_in if keep_signed_in else settings.patient_idle
@@ -78,18 +78,12 @@ class SessionMiddleware(ASGIMiddleware):
         if token:
             now = utcnow()
             async with transaction(state.sessions) as db:
-                # The idle limit depends on the user, known only after loading:
-                # load with the longest limit, then apply the user's own.
                 found = await accounts.load_session(
-                    db, token, now, settings.patient_keep_signed_in, settings.session_touch_after
+                    db, token, now, lambda user, auth: idle_limit(settings, user, auth.keep_signed_in),
+                    settings.session_touch_after,
                 )
-                if found is not None:
-                    auth, user = found
-                    if now - auth.last_seen_at >= idle_limit(settings, user, auth.keep_signed_in):
-                        await accounts.end_session(db, token)
-                    else:
-                        scope["user"] = user
-                        scope["auth"] = auth
+            if found is not None:
+                scope["auth"], scope["user"] = found
         await next_app(scope, receive, send)
 
 
