@@ -27,7 +27,7 @@ def local_time(value: datetime | None, timezone: str) -> str:
 def metres(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:,.0f} m" if value < 1000 else f"{value / 1000:.2f} km".replace(".00 km", " km")
+    return f"{value:,.0f} m" if value < 1000 else f"{round(value / 1000, 2):g} km"
 
 
 def relief_words(value: Any) -> str:
