@@ -68,3 +68,10 @@ def advice_for(check_in: CheckIn) -> Advice | None:
     ):
         return URGENT
     return None
+
+
+def advice_for_flags(urgent_rules: list[str]) -> Advice | None:
+    """What a patient with a live urgent flag sees: the safety advice, never the clinical wording."""
+    if not urgent_rules:
+        return None
+    return EMERGENCY if "acute_limb" in urgent_rules else URGENT

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from diary import store
+from diary.db import transaction
 from diary.models import EntryRow, Flag, FlagEvent, FlagStatus, Patient
 from diary.trend import Finding, TrendConfig, assess
 
@@ -47,8 +48,9 @@ async def _latest(session: AsyncSession, patient_id: int, rule: str, statuses: t
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def _evidence_times(session: AsyncSession, patient_id: int, ids: tuple[str, ...]) -> list[datetime]:
-    query = select(EntryRow.occurred_at).where(
+async def _arrival_times(session: AsyncSession, patient_id: int, ids: tuple[str, ...]) -> list[datetime]:
+    """When the evidence entries reached the diary (not when they happened)."""
+    query = select(EntryRow.created_at).where(
         EntryRow.patient_id == patient_id, EntryRow.id.in_([uuid.UUID(i) for i in ids])
     )
     return list((await session.execute(query)).scalars())
@@ -75,8 +77,10 @@ async def record_finding(session: AsyncSession, patient_id: int, finding: Findin
         return live
     resolved = await _latest(session, patient_id, finding.rule, (FlagStatus.resolved,))
     if resolved is not None and not worse(finding.severity, resolved.severity):
-        times = await _evidence_times(session, patient_id, finding.entries)
-        if not times or min(times) <= (resolved.status_changed_at or resolved.updated_at):
+        # The clinician resolved the flag having seen what had arrived by then;
+        # only evidence that all arrived afterwards is a new episode.
+        arrived = await _arrival_times(session, patient_id, finding.entries)
+        if not arrived or min(arrived) <= (resolved.status_changed_at or resolved.updated_at):
             return None
     flag = Flag(
         patient_id=patient_id, rule=finding.rule, rule_version=finding.rule_version, severity=finding.severity,
@@ -102,6 +106,28 @@ async def reassess(
     for finding in findings:
         await record_finding(session, patient.id, finding, now)
     return findings
+
+
+async def reassess_all(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, config: TrendConfig | None = None
+) -> int:
+    """The daily pass: reassess every enrolled patient, so rules that depend on
+    the passing of time (a logging gap) fire even when nothing new is logged.
+    One transaction per patient keeps each short; returns how many were assessed."""
+    async with transaction(sessions) as db:
+        ids = list((await db.execute(select(Patient.id).where(Patient.user_id.is_not(None)))).scalars())
+    for patient_id in ids:
+        async with transaction(sessions) as db:
+            patient = await db.get(Patient, patient_id)
+            if patient is not None:
+                await reassess(db, patient, now, config)
+    return len(ids)
+
+
+async def live_urgent_rules(session: AsyncSession, patient_id: int) -> list[str]:
+    """Rules with a live urgent flag for the patient (for the patient's safety advice)."""
+    query = select(Flag.rule).where(Flag.patient_id == patient_id, Flag.status.in_(LIVE), Flag.severity == "urgent")
+    return list((await session.execute(query)).scalars())
 
 
 async def change_status(

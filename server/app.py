@@ -26,6 +26,7 @@ from litestar.template.config import TemplateConfig
 from diary.db import make_engine, make_sessionmaker
 from server import auth, errors
 from server.routes import ROUTES
+from server.scheduler import build_scheduler
 from server.settings import Settings
 from server.templating import install_filters
 
@@ -35,14 +36,22 @@ def web_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "web"
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
+    """The app. ``run_scheduler`` runs the scheduled jobs in this process (``diary serve``)."""
     engine = make_engine(settings.db_url)
+    sessions = make_sessionmaker(engine)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        scheduler = build_scheduler(sessions) if run_scheduler else None
+        if scheduler is not None:
+            scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             await engine.dispose()
 
     templates = TemplateConfig(
@@ -78,6 +87,6 @@ def create_app(settings: Settings) -> Litestar:
         # Tracebacks are logged, never request bodies: those hold health data.
         logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 413, 422, 429}),
         debug=False,
-        state=State({"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine)}),
+        state=State({"settings": settings, "engine": engine, "sessions": sessions}),
     )
     return app

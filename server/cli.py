@@ -51,7 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     migrate.upgrade(settings.db_url)
-    app = create_app(settings)
+    app = create_app(settings, run_scheduler=not args.no_scheduler)
     print(f"Walking Diary on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
                 server_header=False, access_log=False)
@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="apply migrations, then run the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="do not run scheduled jobs in this process (when another process runs them)")
     p.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=cmd_migrate)

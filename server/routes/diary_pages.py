@@ -16,8 +16,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from diary import store
-from diary.advice import advice_for, what_was_reported
+from diary import flags, store
+from diary.advice import advice_for, advice_for_flags, what_was_reported
 from diary.db import transaction
 from diary.entries import Walk
 from diary.journal import remove_entry, save_entry
@@ -53,7 +53,8 @@ async def diary_home(request: HTMXRequest, state: State, offset: FromQuery[int] 
     async with transaction(state.sessions) as db:
         patient, clinic = await _context(db, request)
         entries = await store.list_entries(db, patient.id, limit=PAGE + 1, offset=max(offset, 0))
-    context = {"user": request.user, "patient": patient, "timezone": clinic.timezone,
+        advice = advice_for_flags(await flags.live_urgent_rules(db, patient.id))
+    context = {"advice": advice, "user": request.user, "patient": patient, "timezone": clinic.timezone,
                "entries": entries[:PAGE], "more": len(entries) > PAGE, "next_offset": offset + PAGE,
                "done": request.query_params.get("done"), "welcome": "welcome" in request.query_params}
     if request.htmx and offset:
