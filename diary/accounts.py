@@ -193,16 +193,22 @@ def normalise_code(code: str) -> str:
     return f"{cleaned[:5]}-{cleaned[5:]}"
 
 
-async def issue_enrolment_code(
-    session: AsyncSession, patient: Patient, now: datetime, valid_for: timedelta, created_by: int | None = None
-) -> str:
-    """A new code for the patient; any earlier unused code is revoked."""
-    await session.execute(
+async def revoke_enrolment_codes(session: AsyncSession, patient: Patient, now: datetime) -> int:
+    """Revoke every unused code of the patient; returns how many."""
+    result = await session.execute(
         update(EnrolmentCode)
         .where(EnrolmentCode.patient_id == patient.id, EnrolmentCode.used_at.is_(None),
                EnrolmentCode.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    return result.rowcount or 0
+
+
+async def issue_enrolment_code(
+    session: AsyncSession, patient: Patient, now: datetime, valid_for: timedelta, created_by: int | None = None
+) -> str:
+    """A new code for the patient; any earlier unused code is revoked."""
+    await revoke_enrolment_codes(session, patient, now)
     code = new_enrolment_code()
     session.add(
         EnrolmentCode(patient_id=patient.id, code_hash=sha256(code), created_by=created_by,
@@ -227,7 +233,8 @@ async def redeem_enrolment_code(
         raise AccountError("code", "This code is not recognised. Check it against your letter, or ask your care team.")
     record, patient = found
     if record.revoked_at is not None:
-        raise AccountError("code", "This code has been replaced. Please ask your care team for a new one.")
+        raise AccountError("code", "This code is no longer valid: it was withdrawn or replaced. "
+                                   "Please ask your care team for a new one.")
     if record.used_at is not None or patient.user_id is not None:
         raise AccountError("code", "This code has already been used. Sign in with your email and password instead.")
     if now >= record.expires_at:

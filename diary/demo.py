@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from diary import accounts, cohort, flags, journal, patients
+from diary import accounts, cohort, journal, patients
 from diary.db import transaction
 from diary.models import Clinic, Patient, Role, SuspectedType
 
@@ -29,6 +29,7 @@ class DemoPatient:
     kind: str              # a cohort kind: the shape of their history
     suspected: SuspectedType
     email: str | None      # None: enrolled by the clinic, not yet signed up
+    stopped_days_ago: int = 0  # stopped logging this many days ago
 
 
 DEMO_PATIENTS = (
@@ -38,6 +39,8 @@ DEMO_PATIENTS = (
     DemoPatient("Kenneth Walsh", "WD-1004", "neurogenic", SuspectedType.unknown, "patient4@demo.test"),
     DemoPatient("Iris Fenwick", "WD-1005", "improving", SuspectedType.vascular, "patient5@demo.test"),
     DemoPatient("Stanley Moore", "WD-1006", "wound", SuspectedType.vascular, "patient6@demo.test"),
+    DemoPatient("Gwen Lloyd", "WD-1007", "stable", SuspectedType.vascular, "patient7@demo.test", stopped_days_ago=20),
+    DemoPatient("Harold Bishop", "WD-1008", "stable", SuspectedType.unknown, None),
 )
 OTHER_PATIENTS = (
     DemoPatient("Olive Grant", "OH-2001", "stable", SuspectedType.vascular, "other-patient@demo.test"),
@@ -62,13 +65,16 @@ async def _load_patient(
         )
         if spec.email:
             await accounts.redeem_enrolment_code(db, code, spec.email, "demo-patient", now)
-    for entry in sorted(history.entries, key=lambda e: e.occurred_at):
+    until = now - timedelta(days=spec.stopped_days_ago)
+    # A patient who has not set up their diary yet has no entries.
+    entries = [e for e in history.entries if e.occurred_at <= until] if spec.email else []
+    for entry in sorted(entries, key=lambda e: e.occurred_at):
         async with transaction(sessions) as db:
             fresh = await db.get(Patient, patient.id)
             await journal.save_entry(db, fresh, entry, min(entry.occurred_at, now))
     async with transaction(sessions) as db:
         # The daily job's pass, so time-based rules (a logging gap) are up to date.
-        await flags.reassess(db, await db.get(Patient, patient.id), now)
+        await journal.reassess_patient(db, await db.get(Patient, patient.id), now)
 
 
 async def load_demo(sessions: async_sessionmaker[AsyncSession], now: datetime) -> bool:

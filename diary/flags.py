@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import store
-from diary.db import transaction
 from diary.models import EntryRow, Flag, FlagEvent, FlagStatus, Patient
 from diary.trend import Finding, TrendConfig, assess
 
@@ -62,6 +61,10 @@ async def record_finding(session: AsyncSession, patient_id: int, finding: Findin
     if live is not None:
         changed = list(finding.entries) != live.evidence or finding.message != live.message
         escalate = worse(finding.severity, live.severity)
+        if live.cleared_at is not None:
+            live.cleared_at, changed = None, True
+            await session.flush()
+            session.add(_event(live, "seen again", now))
         if not changed and not escalate:
             return live
         live.message, live.evidence, live.data = finding.message, list(finding.entries), dict(finding.data)
@@ -105,23 +108,17 @@ async def reassess(
     findings = assess(entries, now, config or TrendConfig(), baseline_since=patient.baseline_since)
     for finding in findings:
         await record_finding(session, patient.id, finding, now)
+    await _mark_cleared(session, patient.id, {f.rule for f in findings}, now)
     return findings
 
 
-async def reassess_all(
-    sessions: async_sessionmaker[AsyncSession], now: datetime, config: TrendConfig | None = None
-) -> int:
-    """The daily pass: reassess every enrolled patient, so rules that depend on
-    the passing of time (a logging gap) fire even when nothing new is logged.
-    One transaction per patient keeps each short; returns how many were assessed."""
-    async with transaction(sessions) as db:
-        ids = list((await db.execute(select(Patient.id).where(Patient.user_id.is_not(None)))).scalars())
-    for patient_id in ids:
-        async with transaction(sessions) as db:
-            patient = await db.get(Patient, patient_id)
-            if patient is not None:
-                await reassess(db, patient, now, config)
-    return len(ids)
+async def _mark_cleared(session: AsyncSession, patient_id: int, seen_rules: set[str], now: datetime) -> None:
+    """Live flags whose finding is no longer seen say so; a clinician still closes them."""
+    query = select(Flag).where(Flag.patient_id == patient_id, Flag.status.in_(LIVE), Flag.cleared_at.is_(None))
+    for flag in (await session.execute(query)).scalars():
+        if flag.rule not in seen_rules:
+            flag.cleared_at = now
+            session.add(_event(flag, "no longer seen", now))
 
 
 async def live_urgent_rules(session: AsyncSession, patient_id: int) -> list[str]:
@@ -141,6 +138,28 @@ async def change_status(
     await session.flush()
     session.add(_event(flag, status.value, now, by_user_id, note))
     return flag
+
+
+async def add_note(session: AsyncSession, flag: Flag, by_user_id: int, now: datetime, note: str) -> Flag:
+    flag.note, flag.updated_at = note, now
+    session.add(flag)
+    await session.flush()
+    session.add(_event(flag, "noted", now, by_user_id, note))
+    return flag
+
+
+async def snooze(session: AsyncSession, flag: Flag, by_user_id: int, now: datetime, days: int) -> Flag:
+    flag.snoozed_until, flag.updated_at = now + timedelta(days=days), now
+    session.add(flag)
+    await session.flush()
+    session.add(_event(flag, "snoozed", now, by_user_id, f"for {days} days"))
+    return flag
+
+
+async def history(session: AsyncSession, patient_id: int) -> list[tuple[FlagEvent, Flag]]:
+    query = (select(FlagEvent, Flag).join(Flag, Flag.id == FlagEvent.flag_id)
+             .where(Flag.patient_id == patient_id).order_by(FlagEvent.at.desc(), FlagEvent.id.desc()))
+    return [tuple(r) for r in (await session.execute(query)).all()]
 
 
 async def flags_for_patient(session: AsyncSession, patient_id: int, live_only: bool = False) -> list[Flag]:

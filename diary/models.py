@@ -174,6 +174,9 @@ class Flag(SQLModel, table=True):
     status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status_changed_by: int | None = Field(default=None, foreign_key="app_user.id")
     snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the trend module stops seeing the finding (distance recovered,
+    # no wound on the latest check-in); the flag stays for a clinician to close.
+    cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     note: str = Field(default="", max_length=2000)
 
 
@@ -205,3 +208,54 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     address: str | None = Field(default=None, max_length=64)
+
+
+class PatientSummary(SQLModel, table=True):
+    """What the review queue and the patient list need, kept up to date on write.
+
+    Refreshed whenever an entry is saved or deleted and whenever a flag
+    changes, so no request scans a patient's history. ``open_rank`` is the
+    worst live, unsnoozed flag (3 urgent, 2 review, 1 info, 0 none).
+    """
+
+    __tablename__ = "patient_summary"
+    __table_args__ = (
+        Index("ix_summary_queue", "clinic_id", "open_rank", "open_since"),
+        Index("ix_summary_reviewed", "clinic_id", "last_reviewed_at"),
+    )
+
+    patient_id: int = Field(primary_key=True, foreign_key="patient.id")
+    clinic_id: int = Field(foreign_key="clinic.id")
+    last_entry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    walks_recent: int = 0
+    max_median_m: float | None = None
+    pain_free_median_m: float | None = None
+    previous_max_median_m: float | None = None
+    trend: str | None = Field(default=None, max_length=8)  # up, down, steady
+    open_rank: int = 0
+    open_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    open_count: int = 0
+    top_flag_id: int | None = None
+    top_message: str = Field(default="", max_length=2000)
+    next_snooze_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StaffInvite(SQLModel, table=True):
+    """An admin's single-use invitation for a clinician or admin to set a password."""
+
+    __tablename__ = "staff_invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+    email: str = Field(max_length=320)
+    display_name: str = Field(default="", max_length=200)
+    role: Role = Field(sa_type=_enum(Role))
+    code_hash: str = Field(max_length=128, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -15,14 +15,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from diary import flags
+from diary import journal
 
 log = logging.getLogger("diary.scheduler")
 DAILY_TREND_JOB = "daily-trend-pass"
 
 
 async def daily_trend_pass(sessions: async_sessionmaker[AsyncSession]) -> int:
-    count = await flags.reassess_all(sessions, datetime.now(UTC))
+    count = await journal.reassess_all(sessions, datetime.now(UTC))
     log.info("daily trend pass: %d patients reassessed", count)
     return count
 

@@ -31,7 +31,7 @@ def safe_next(target: str | None) -> str | None:
     return None
 
 
-async def _signed_in_response(
+async def signed_in_response(
     request: Request[Any, Any, Any], db: Any, settings: Settings, user: User, keep: bool, target: str
 ) -> Response[Any]:
     # A new session id at every sign-in: an id planted before sign-in is useless.
@@ -60,7 +60,7 @@ async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     async with transaction(state.sessions) as db:
         user = await accounts.authenticate(db, email, password) if email and password else None
         if user is not None:
-            return await _signed_in_response(request, db, state.settings, user, keep and not user.is_staff,
+            return await signed_in_response(request, db, state.settings, user, keep and not user.is_staff,
                                              target or home_for(user))
     return Template("auth/login.html", status_code=401, context={
         "user": None, "next": target or "", "values": {"email": email}, "error": SIGN_IN_FAILED})
@@ -95,7 +95,7 @@ async def enrol(request: Request[Any, Any, Any], state: State) -> Response[Any]:
         try:
             async with transaction(state.sessions) as db:
                 user = await accounts.redeem_enrolment_code(db, values["code"], values["email"], password, utcnow())
-                return await _signed_in_response(request, db, state.settings, user, False, "/diary?welcome=1")
+                return await signed_in_response(request, db, state.settings, user, False, "/diary?welcome=1")
         except accounts.AccountError as exc:
             errors[exc.field] = str(exc)
     return Template("auth/enrol.html", status_code=422, context={"user": None, "values": values, "errors": errors})

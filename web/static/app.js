@@ -20,6 +20,9 @@
     }
   }
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
     document.querySelectorAll("form.entry-form").forEach(function (form) {
       syncPain(form);
       form.addEventListener("change", function (e) { syncPain(form); clearPartner(e); });

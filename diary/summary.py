@@ -1,0 +1,152 @@
+"""Per-patient summaries for the review queue and the patient list.
+
+The summary is refreshed on write (an entry saved or deleted, a flag raised or
+changed, a patient marked reviewed), so the queue and the list read one
+indexed row per patient and never scan a history. Reading a page costs the
+same for a patient with ten walks as for one with ten thousand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from diary import store
+from diary.entries import Walk
+from diary.flags import LIVE, SEVERITY_RANK
+from diary.models import EntryRow, Flag, Patient, PatientSummary, SuspectedType
+from diary.trend import TrendConfig, recent_medians
+
+# A change of 10% or more between the last two 14-day medians shows as an arrow.
+TREND_CHANGE = 0.10
+RANK_NAME = {3: "urgent", 2: "review", 1: "info", 0: "none"}
+
+
+async def _summary(session: AsyncSession, patient: Patient) -> PatientSummary:
+    summary = await session.get(PatientSummary, patient.id)
+    if summary is None:
+        summary = PatientSummary(patient_id=patient.id, clinic_id=patient.clinic_id)
+        session.add(summary)
+    return summary
+
+
+def _trend(now_m: float | None, before_m: float | None) -> str | None:
+    if now_m is None or before_m is None or before_m <= 0:
+        return None
+    change = (now_m - before_m) / before_m
+    if change >= TREND_CHANGE:
+        return "up"
+    if change <= -TREND_CHANGE:
+        return "down"
+    return "steady"
+
+
+async def refresh_entries(session: AsyncSession, patient: Patient, now: datetime,
+                          config: TrendConfig | None = None) -> PatientSummary:
+    """Recompute the distance medians and last entry from the last 28 days."""
+    config = config or TrendConfig()
+    summary = await _summary(session, patient)
+    window = timedelta(days=config.recent_days)
+    recent = [e for e in await store.entries_since(session, patient.id, now - 2 * window) if isinstance(e, Walk)]
+    current = recent_medians(recent, now, config)
+    previous = recent_medians([w for w in recent if w.occurred_at <= now - window], now - window, config)
+    summary.walks_recent = current["count"]
+    summary.max_median_m = current["max_distance_median_m"]
+    summary.pain_free_median_m = current["pain_free_median_m"]
+    summary.previous_max_median_m = previous["max_distance_median_m"]
+    summary.trend = _trend(summary.max_median_m, summary.previous_max_median_m)
+    last = await session.execute(select(func.max(EntryRow.occurred_at)).where(EntryRow.patient_id == patient.id))
+    summary.last_entry_at = last.scalar_one()
+    summary.updated_at = now
+    await session.flush()
+    return summary
+
+
+async def refresh_flags(session: AsyncSession, patient: Patient, now: datetime) -> PatientSummary:
+    """Recompute the patient's place in the queue from their live, unsnoozed flags."""
+    summary = await _summary(session, patient)
+    live = list((await session.execute(
+        select(Flag).where(Flag.patient_id == patient.id, Flag.status.in_(LIVE)))).scalars())
+    awake = [f for f in live if f.snoozed_until is None or f.snoozed_until <= now]
+    snoozed = [f.snoozed_until for f in live if f.snoozed_until is not None and f.snoozed_until > now]
+    awake.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.raised_at, f.id))
+    top = awake[0] if awake else None
+    summary.open_rank = SEVERITY_RANK[top.severity] if top else 0
+    summary.open_since = top.raised_at if top else None
+    summary.open_count = len(awake)
+    summary.top_flag_id = top.id if top else None
+    summary.top_message = ("(No longer seen) " if top and top.cleared_at else "") + (top.message if top else "")
+    summary.next_snooze_end = min(snoozed) if snoozed else None
+    summary.updated_at = now
+    await session.flush()
+    return summary
+
+
+async def mark_reviewed(session: AsyncSession, patient: Patient, by_user_id: int, now: datetime) -> None:
+    summary = await _summary(session, patient)
+    summary.last_reviewed_at, summary.last_reviewed_by = now, by_user_id
+    await session.flush()
+
+
+async def wake_snoozed(session: AsyncSession, clinic_id: int, now: datetime) -> None:
+    """Flags whose snooze has ended come back into the queue."""
+    due = select(Patient).join(PatientSummary, PatientSummary.patient_id == Patient.id).where(
+        PatientSummary.clinic_id == clinic_id, PatientSummary.next_snooze_end <= now)
+    for patient in (await session.execute(due)).scalars().all():
+        await refresh_flags(session, patient, now)
+
+
+@dataclass(frozen=True)
+class Row:
+    patient: Patient
+    summary: PatientSummary
+
+
+async def review_queue(session: AsyncSession, clinic_id: int, *, limit: int, offset: int) -> tuple[list[Row], int]:
+    """Patients with live flags: urgent first, then the oldest flag first."""
+    where = (PatientSummary.clinic_id == clinic_id, PatientSummary.open_rank > 0)
+    query = (
+        select(Patient, PatientSummary).join(PatientSummary, PatientSummary.patient_id == Patient.id)
+        .where(*where, Patient.clinic_id == clinic_id)
+        .order_by(PatientSummary.open_rank.desc(), PatientSummary.open_since.asc(), Patient.id)
+        .limit(limit).offset(offset)
+    )
+    rows = [Row(p, s) for p, s in (await session.execute(query)).all()]
+    total = (await session.execute(select(func.count()).select_from(PatientSummary).where(*where))).scalar_one()
+    return rows, total
+
+
+@dataclass(frozen=True)
+class PatientFilter:
+    search: str = ""
+    severity: str = ""          # urgent, review, info, none, or "" for any
+    diagnosis: str = ""         # vascular, neurogenic, unknown, or ""
+    not_reviewed_days: int | None = None
+
+
+async def find_patients(
+    session: AsyncSession, clinic_id: int, flt: PatientFilter, now: datetime, *, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """All patients of the clinic, searched and filtered, by name."""
+    conditions = [Patient.clinic_id == clinic_id]
+    if flt.search:
+        like = f"%{flt.search.strip().lower()}%"
+        conditions.append(or_(func.lower(Patient.name).like(like), func.lower(Patient.clinic_number).like(like)))
+    if flt.severity in SEVERITY_RANK or flt.severity == "none":
+        rank = SEVERITY_RANK.get(flt.severity, 0)
+        conditions.append(func.coalesce(PatientSummary.open_rank, 0) == rank)
+    if flt.diagnosis in SuspectedType._value2member_map_:
+        conditions.append(Patient.suspected_type == SuspectedType(flt.diagnosis))
+    if flt.not_reviewed_days is not None:
+        cutoff = now - timedelta(days=flt.not_reviewed_days)
+        conditions.append(or_(PatientSummary.last_reviewed_at.is_(None), PatientSummary.last_reviewed_at < cutoff))
+    base = select(Patient, PatientSummary).outerjoin(PatientSummary, PatientSummary.patient_id == Patient.id)
+    query = base.where(*conditions).order_by(func.lower(Patient.name), Patient.id).limit(limit).offset(offset)
+    rows = [Row(p, s or PatientSummary(patient_id=p.id, clinic_id=p.clinic_id))
+            for p, s in (await session.execute(query)).all()]
+    count = select(func.count()).select_from(Patient).outerjoin(
+        PatientSummary, PatientSummary.patient_id == Patient.id).where(*conditions)
+    return rows, (await session.execute(count)).scalar_one()

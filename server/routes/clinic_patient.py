@@ -1,0 +1,203 @@
+"""One patient's record for a clinician: chart, findings, flags, entries, audit; flag actions;
+enrolment codes. Every view of the record is written to the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from diary import accounts, audit, flags, patients, review, store
+from diary.chart import distance_chart
+from diary.db import transaction
+from diary.entries import CheckIn, Walk
+from diary.models import Clinic, EnrolmentCode, Patient, PatientSummary, Role, SuspectedType, User
+from server.auth import staff_only, utcnow
+from server.qr import enrolment_qr
+
+NO_STORE = {"cache-control": "no-store"}
+CHART_DAYS = 120
+ENTRIES_SHOWN = 200
+
+
+async def _patient(db: Any, user: User, patient_id: int) -> Patient:
+    patient = await patients.clinic_patient(db, user.clinic_id, patient_id)
+    if patient is None:
+        raise NotFoundException()
+    return patient
+
+
+def abi_words(abi: float | None) -> str:
+    """Resting ABI bands (AHA/ACC 2016)."""
+    if abi is None:
+        return "not recorded"
+    band = ("abnormal" if abi <= 0.90 else "borderline" if abi < 1.00 else "normal" if abi <= 1.40
+            else "non-compressible")
+    return f"{abi:.2f} ({band})"
+
+
+@get("/clinic/patients/{patient_id:int}", guards=[staff_only])
+async def patient_page(request: Request[Any, Any, Any], state: State, patient_id: FromPath[int]) -> Template:
+    user: User = request.user
+    now = utcnow()
+    async with transaction(state.sessions) as db:
+        patient = await _patient(db, user, patient_id)
+        await audit.record(db, action="patient.viewed", now=now, actor=user, patient_id=patient.id,
+                           address=request.client.host if request.client else None)
+        clinic = await db.get(Clinic, patient.clinic_id)
+        entries = await store.entries_since(db, patient.id, now - timedelta(days=CHART_DAYS))
+        patient_flags = await flags.flags_for_patient(db, patient.id)
+        events = await flags.history(db, patient.id)
+        views = await audit.for_patient(db, patient.id)
+        info = await db.get(PatientSummary, patient.id)
+        reviewer = await db.get(User, info.last_reviewed_by) if info and info.last_reviewed_by else None
+        codes = await _codes(db, patient.id)
+        people = await _people(db, user.clinic_id)
+    live = [f for f in patient_flags if f.status in flags.LIVE]
+    flagged = {entry_id for f in live for entry_id in f.evidence}
+    chart = distance_chart([e for e in entries if isinstance(e, Walk)], [e for e in entries if isinstance(e, CheckIn)],
+                           start=now - timedelta(days=CHART_DAYS), end=now, timezone=clinic.timezone, flagged=flagged)
+    context = {
+        "user": user, "clinic": clinic, "patient": patient, "summary": info, "reviewer": reviewer,
+        "chart": chart, "entries": list(reversed(entries))[:ENTRIES_SHOWN], "flags": patient_flags, "live": live,
+        "events": events, "views": views, "flagged": flagged, "abi": abi_words(patient.resting_abi),
+        "codes": codes, "now": now, "chart_days": CHART_DAYS, "people": people,
+    }
+    return Template("clinic/patient.html", context=context, headers=NO_STORE)
+
+
+async def _people(db: Any, clinic_id: int) -> dict[int, User]:
+    """The clinic's staff by id, to name who changed a flag."""
+    query = select(User).where(User.clinic_id == clinic_id, User.role != Role.patient)
+    return {u.id: u for u in (await db.execute(query)).scalars()}
+
+
+async def _codes(db: Any, patient_id: int) -> list[EnrolmentCode]:
+    query = select(EnrolmentCode).where(EnrolmentCode.patient_id == patient_id).order_by(EnrolmentCode.created_at.desc())
+    return list((await db.execute(query)).scalars())
+
+
+@post("/clinic/patients/{patient_id:int}/flags/{flag_id:int}", guards=[staff_only])
+async def flag_action(request: HTMXRequest, state: State, patient_id: FromPath[int], flag_id: FromPath[int]) -> Response[Any]:
+    user: User = request.user
+    form = await request.form()
+    now = utcnow()
+    error = None
+    async with transaction(state.sessions) as db:
+        patient = await _patient(db, user, patient_id)
+        flag = await review.clinic_flag(db, user.clinic_id, patient.id, flag_id)
+        if flag is None:
+            raise NotFoundException()
+        try:
+            await review.act_on_flag(db, patient, flag, user, str(form.get("action", "")), now,
+                                     note=str(form.get("note", "")), days=str(form.get("days", "")))
+        except review.ReviewError as exc:
+            error = str(exc)
+    if request.htmx:
+        async with transaction(state.sessions) as db:
+            flag = await review.clinic_flag(db, user.clinic_id, patient_id, flag_id)
+            people = await _people(db, user.clinic_id)
+        return Template("clinic/_flag.html", context={"flag": flag, "patient": patient, "error": error,
+                                                      "people": people, "now": now},
+                        status_code=422 if error else 200, headers=NO_STORE)
+    if error:
+        return Response(content=error, status_code=422, media_type="text/plain")
+    return Redirect(path=f"/clinic/patients/{patient_id}#flag-{flag_id}", status_code=303)
+
+
+@post("/clinic/patients/{patient_id:int}/reviewed", guards=[staff_only])
+async def mark_reviewed(request: Request[Any, Any, Any], state: State, patient_id: FromPath[int]) -> Redirect:
+    async with transaction(state.sessions) as db:
+        patient = await _patient(db, request.user, patient_id)
+        await review.mark_reviewed(db, patient, request.user, utcnow())
+    return Redirect(path=f"/clinic/patients/{patient_id}", status_code=303)
+
+
+def _enrol_url(request: Request[Any, Any, Any], code: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/enrol?code={code}"
+
+
+def _code_page(request: Request[Any, Any, Any], patient: Patient, code: str, valid_days: int) -> Template:
+    url = _enrol_url(request, code)
+    return Template("clinic/code.html", headers=NO_STORE, context={
+        "user": request.user, "patient": patient, "code": code, "url": url, "qr": enrolment_qr(url),
+        "valid_days": valid_days})
+
+
+@get("/clinic/patients/new", guards=[staff_only])
+async def new_patient(request: Request[Any, Any, Any]) -> Template:
+    return Template("clinic/new_patient.html", context={"user": request.user, "values": {}, "errors": {}},
+                    headers=NO_STORE)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise patients.PatientError("date_of_birth", "Enter the date of birth as YYYY-MM-DD.") from None
+
+
+def _abi(text: str) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        raise patients.PatientError("resting_abi", "Enter the ABI as a number, like 0.72.") from None
+
+
+@post("/clinic/patients", guards=[staff_only])
+async def create_patient(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    form = await request.form()
+    fields = ("name", "clinic_number", "date_of_birth", "affected_side", "suspected_type", "resting_abi")
+    values = {k: str(form.get(k, "")).strip() for k in fields}
+    settings = state.settings
+    try:
+        born = _date(values["date_of_birth"])
+        if born and not date(1900, 1, 1) <= born <= utcnow().date():
+            raise patients.PatientError("date_of_birth", "Enter a date of birth in the past.")
+        side = values["affected_side"] if values["affected_side"] in ("left", "right", "both") else None
+        suspected = values["suspected_type"] if values["suspected_type"] in SuspectedType._value2member_map_ \
+            else "unknown"
+        async with transaction(state.sessions) as db:
+            patient, code = await patients.enrol_patient(
+                db, clinic_id=request.user.clinic_id, name=values["name"], clinic_number=values["clinic_number"],
+                now=utcnow(), code_valid_for=settings.enrolment_code_valid, created_by=request.user.id,
+                date_of_birth=born, affected_side=side, suspected_type=SuspectedType(suspected),
+                resting_abi=_abi(values["resting_abi"]))
+            await audit.record(db, action="enrolment.code_issued", now=utcnow(), actor=request.user,
+                               patient_id=patient.id)
+    except patients.PatientError as exc:
+        return Template("clinic/new_patient.html", status_code=422, headers=NO_STORE,
+                        context={"user": request.user, "values": values, "errors": {exc.field: str(exc)}})
+    return _code_page(request, patient, code, settings.enrolment_code_valid.days)
+
+
+@post("/clinic/patients/{patient_id:int}/codes", guards=[staff_only])
+async def reissue_code(request: Request[Any, Any, Any], state: State, patient_id: FromPath[int]) -> Response[Any]:
+    settings = state.settings
+    async with transaction(state.sessions) as db:
+        patient = await _patient(db, request.user, patient_id)
+        if patient.user_id is not None:
+            return Redirect(path=f"/clinic/patients/{patient_id}", status_code=303)
+        code = await accounts.issue_enrolment_code(db, patient, utcnow(), settings.enrolment_code_valid,
+                                                   request.user.id)
+        await audit.record(db, action="enrolment.code_issued", now=utcnow(), actor=request.user, patient_id=patient.id)
+    return _code_page(request, patient, code, settings.enrolment_code_valid.days)
+
+
+@post("/clinic/patients/{patient_id:int}/codes/revoke", guards=[staff_only])
+async def revoke_codes(request: Request[Any, Any, Any], state: State, patient_id: FromPath[int]) -> Redirect:
+    async with transaction(state.sessions) as db:
+        patient = await _patient(db, request.user, patient_id)
+        await accounts.revoke_enrolment_codes(db, patient, utcnow())
+        await audit.record(db, action="enrolment.code_revoked", now=utcnow(), actor=request.user, patient_id=patient.id)
+    return Redirect(path=f"/clinic/patients/{patient_id}", status_code=303)
+
+
+PATIENT_ROUTES = [patient_page, flag_action, mark_reviewed, new_patient, create_patient, reissue_code, revoke_codes]

@@ -1,0 +1,63 @@
+"""The clinician's start page: the review queue, and all patients searchable and filterable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get
+from litestar.datastructures import State
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
+
+from diary import summary
+from diary.db import transaction
+from diary.models import Clinic, User
+from server.auth import staff_only, utcnow
+
+PAGE = 25
+NO_STORE = {"cache-control": "no-store"}
+
+
+def _int(value: str | None, default: int | None = None, low: int = 0, high: int = 10_000) -> int | None:
+    try:
+        number = int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+    return None if number is None else max(low, min(high, number))
+
+
+async def _reviewers(db: Any, rows: list[summary.Row]) -> dict[int, User]:
+    ids = {r.summary.last_reviewed_by for r in rows if r.summary.last_reviewed_by}
+    return {uid: await db.get(User, uid) for uid in ids}
+
+
+@get("/clinic", guards=[staff_only])
+async def clinic_home(request: HTMXRequest, state: State) -> Template:
+    user: User = request.user
+    params = request.query_params
+    flt = summary.PatientFilter(
+        search=(params.get("q") or "")[:100], severity=params.get("severity") or "",
+        diagnosis=params.get("diagnosis") or "", not_reviewed_days=_int(params.get("not_reviewed"), None, 0, 3650),
+    )
+    queue_page = _int(params.get("queue_page"), 1, 1) or 1
+    list_page = _int(params.get("page"), 1, 1) or 1
+    now = utcnow()
+    async with transaction(state.sessions) as db:
+        await summary.wake_snoozed(db, user.clinic_id, now)
+        clinic = await db.get(Clinic, user.clinic_id)
+        queue, queue_total = await summary.review_queue(db, user.clinic_id, limit=PAGE, offset=(queue_page - 1) * PAGE)
+        patients, total = await summary.find_patients(db, user.clinic_id, flt, now, limit=PAGE,
+                                                      offset=(list_page - 1) * PAGE)
+        reviewers = await _reviewers(db, queue + patients)
+    context = {
+        "user": user, "clinic": clinic, "queue": queue, "queue_total": queue_total, "queue_page": queue_page,
+        "patients": patients, "total": total, "page": list_page, "page_size": PAGE, "filter": flt,
+        "reviewers": reviewers, "rank_name": summary.RANK_NAME, "now": now,
+    }
+    # htmx asks for the patient list alone when a search or filter changes.
+    if request.htmx and request.htmx.target == "patients":
+        return Template("clinic/_patients.html", context=context, headers=NO_STORE)
+    return Template("clinic/queue.html", context=context, headers=NO_STORE)
+
+
+QUEUE_ROUTES = [clinic_home]
