@@ -15,6 +15,10 @@ class TrendConfig:
     # Walking distance: the recent window and its minimum evidence.
     recent_days: int = 14
     min_recent_walks: int = 3
+    # A baseline median under this many metres gives no decline finding: a patient
+    # who could barely walk has no meaningful fall to detect, and diary distances
+    # are estimates good to about 10 m (product choice).
+    min_baseline_m: float = 10.0
     # Baseline: best median of a 28-day window within the 183 days before the
     # recent window, each window holding at least 3 walks.
     baseline_window_days: int = 28

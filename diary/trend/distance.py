@@ -150,7 +150,7 @@ def compare(tl: Timeline, cfg: TrendConfig, metric: Metric, threshold_fraction: 
     if len(recent) < cfg.min_recent_walks:
         return None
     baseline = tl.memo(("best_baselines", cfg), lambda: best_baselines(tl, cfg))[metric.key]
-    if baseline is None or baseline.median_m <= 0:
+    if baseline is None or baseline.median_m < cfg.min_baseline_m:
         return None
     values = [metric.value(w) for w in recent]
     limit = below(baseline.median_m, threshold_fraction)

@@ -143,3 +143,22 @@ def test_the_decline_threshold_is_configurable():
     walks = baseline_walks(300) + recent(240, 240, 240)
     assert "distance_decline" not in by_rule(walks)
     assert "distance_decline" in by_rule(walks, config=TrendConfig(decline_fraction=0.2))
+
+
+def test_a_baseline_of_a_few_metres_gives_no_decline_finding():
+    """Regression: with a pain-free baseline of ~1e-143 m, a walk at the baseline
+    counted as 30% below it through the float tolerance (found by Hypothesis)."""
+    from datetime import UTC, datetime, timedelta
+    import uuid
+
+    from diary.entries import Walk
+    from diary.trend import assess
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def w(days: float, distance: float, onset: float | None) -> Walk:
+        return Walk(id=uuid.uuid4(), walked_at=now - timedelta(days=days), distance_m=distance, pain_onset_m=onset)
+
+    entries = [w(0, 0, None), w(0, 0, None), w(0, 50, None), w(14, 0, None), w(14, 0, None), w(14, 50, None),
+               w(14, 50, 1.56e-143), w(42, 0, None), w(0, 25, 7.8e-144)]
+    assert "distance_decline" not in {f.rule for f in assess(entries, now)}
