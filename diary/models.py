@@ -259,3 +259,25 @@ class StaffInvite(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WeeklyExport(SQLModel, table=True):
+    """One clinic's exports for one ISO week. The unique (clinic, week) row is the
+    claim: whichever process inserts it (or takes over a failed or stale one with
+    a conditional update) does the work, so a week is exported once however many
+    processes run the schedule."""
+
+    __tablename__ = "weekly_export"
+    __table_args__ = (UniqueConstraint("clinic_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinic.id")
+    week: str = Field(max_length=8)
+    status: str = Field(max_length=8)  # running, done, failed
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str = Field(max_length=200)
+    attempts: int = 1
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    patients: int = 0
+    error: str = Field(default="", max_length=2000)
+    files: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

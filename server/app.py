@@ -26,7 +26,7 @@ from litestar.template.config import TemplateConfig
 from diary.db import make_engine, make_sessionmaker
 from server import auth, errors
 from server.routes import ROUTES
-from server.scheduler import build_scheduler
+from server.scheduler import build_scheduler, clinic_timezones
 from server.settings import Settings
 from server.templating import install_filters
 
@@ -43,7 +43,9 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        scheduler = build_scheduler(sessions) if run_scheduler else None
+        scheduler = None
+        if run_scheduler:
+            scheduler = build_scheduler(sessions, settings.data_dir, await clinic_timezones(sessions))
         if scheduler is not None:
             scheduler.start()
         app.state.scheduler = scheduler

@@ -1,4 +1,4 @@
-"""The ``diary`` command: serve, migrate, create-user, enrol-patient, demo, assess, schema."""
+"""The ``diary`` command: serve, scheduler, migrate, create-user, enrol-patient, demo, export, assess, schema."""
 
 from __future__ import annotations
 
@@ -147,6 +147,91 @@ def cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Run only the scheduled jobs, for installs with several web processes."""
+    import signal
+
+    from server.scheduler import build_scheduler, clinic_timezones
+
+    settings = _settings()
+    migrate.upgrade(settings.db_url)
+
+    async def run() -> None:
+        engine = make_engine(settings.db_url)
+        sessions = make_sessionmaker(engine)
+        scheduler = build_scheduler(sessions, settings.data_dir, await clinic_timezones(sessions))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        scheduler.start()
+        print("Walking Diary scheduler running (daily trend pass, weekly exports). Ctrl-C to stop.", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            await engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Produce the weekly files on demand, into --out."""
+    from diary import exports
+    from diary.weekly import Week
+
+    formats = tuple(dict.fromkeys(args.format or exports.FORMATS))
+    unknown = [f for f in formats if f not in exports.FORMATS]
+    if unknown:
+        print(f"diary export: unknown format {unknown[0]!r}: choose pdf, csv or fhir", file=sys.stderr)
+        return 2
+    try:
+        Week.parse(args.week, "UTC")
+    except ValueError as exc:
+        print(f"diary export: --week {exc}", file=sys.stderr)
+        return 2
+    settings = _settings()
+    migrate.upgrade(settings.db_url)
+
+    async def work(sessions):  # type: ignore[no-untyped-def]
+        async with transaction(sessions) as db:
+            clinics = await exports.clinic_by_name(db, args.clinic)
+        written = []
+        for clinic in clinics:
+            week = Week.parse(args.week, clinic.timezone)
+            out = Path(args.out) / (clinic.name if len(clinics) > 1 else "")
+            total = len(await exports.patient_ids(sessions, clinic, week))
+            with _progress(total, f"{clinic.name} {week.label}") as advance:
+                files, _ = await exports.render(sessions, clinic, week, formats, out, _now(), progress=advance)
+            written += [out / name for name in files.values()]
+        return written
+
+    try:
+        written = asyncio.run(_with_sessions(settings, work))
+    except exports.ExportError as exc:
+        print(f"diary export: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
+def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
+    """A progress bar on a terminal (rich), nothing when output is piped."""
+    from contextlib import contextmanager
+
+    from rich.progress import Progress
+
+    @contextmanager
+    def bar():  # type: ignore[no-untyped-def]
+        with Progress(disable=not sys.stderr.isatty(), transient=False) as progress:
+            task = progress.add_task(f"Patients, {label}", total=total)
+            yield lambda n: progress.update(task, completed=n)
+
+    return bar()
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
@@ -188,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a JSON file, or - for stdin")
     p.add_argument("--now", help="reference time, ISO 8601 with offset (default: latest entry)")
     p.set_defaults(func=cmd_assess)
+
+    sub.add_parser("scheduler", help="run only the scheduled jobs (use with serve --no-scheduler)").set_defaults(
+        func=cmd_scheduler)
+
+    p = sub.add_parser("export", help="write a week's exports (PDF, CSV, FHIR) into a directory")
+    p.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    p.add_argument("--clinic", help="clinic name (default: every clinic)")
+    p.add_argument("--format", action="append", help="pdf, csv or fhir; repeat for several (default: all)")
+    p.add_argument("--out", required=True, help="directory to write into")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the interchange format")
     p.add_argument("--out", help="write to this file instead of stdout")

@@ -33,4 +33,4 @@ def test_migrations_match_the_models(db_url):  # type: ignore[no-untyped-def]
 
     diff, version = asyncio.run(inspect())
     assert diff == []
-    assert version == "0002"
+    assert version == "0003"
