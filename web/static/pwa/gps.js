@@ -56,8 +56,11 @@
       form.hidden = false;
     }
 
+    var received = 0;
     function onFix(position) {
+      received += 1;
       if (!walk) return;
+      walk.lastFixAt = Date.now();
       var c = position.coords;
       var result = walk.tracker.add({
         lat: c.latitude, lon: c.longitude, accuracy: c.accuracy, t: position.timestamp, received: Date.now(),
@@ -76,7 +79,9 @@
       if (error.code === 1) {
         unavailable("Location is turned off for this site, so the phone cannot measure your walk. " +
           "To use it next time, allow location for this site in your phone's settings.");
-      } else {
+      } else if (!walk.lastFixAt || Date.now() - walk.lastFixAt > 15000) {
+        // A moment without a fix is normal; only a lasting gap is worth saying.
+        walk.measuring = false; // the next good fix says so again
         say("No GPS signal yet. Stay outdoors and keep this page open; it keeps trying.");
       }
     }
@@ -86,7 +91,10 @@
         unavailable("This phone or browser cannot share its location, so it cannot measure your walk.");
         return;
       }
-      walk = { tracker: D.createTracker(), startedAt: Date.now(), watchId: null, timer: null, lock: null, measuring: false };
+      walk = {
+        tracker: D.createTracker(), startedAt: Date.now(), watchId: null, timer: null, lock: null,
+        measuring: false, lastFixAt: null,
+      };
       walk.watchId = navigator.geolocation.watchPosition(onFix, onError, {
         enableHighAccuracy: true, maximumAge: 0, timeout: 30000,
       });
@@ -182,7 +190,10 @@
     window.addEventListener("beforeunload", function (event) {
       if (walk) { event.preventDefault(); event.returnValue = ""; }
     });
-    window.DiaryGps = { active: function () { return walk !== null; } };
+    window.DiaryGps = {
+      active: function () { return walk !== null; },
+      received: function () { return received; }, // location fixes seen (tests wait on it)
+    };
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

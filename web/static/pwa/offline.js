@@ -102,7 +102,7 @@
     box.append(el("h2", {}, advice.title));
     var list = el("ul");
     advice.steps.forEach(function (s) { list.append(el("li", {}, s)); });
-    box.append(list, el("p", {}, "Your check-in is kept on this phone and will reach your diary when you are back online. Do not wait for that."));
+    box.append(list, el("p", {}, "Your check-in is kept on this phone and will reach your diary when you are back online. Please follow this advice now; do not wait until it has been sent."));
     ui.advice.append(box);
   }
 
@@ -140,8 +140,15 @@
       .catch(function () { return []; });
   }
 
+  // A message stays until another replaces it (undefined keeps it, null clears it).
+  var last = { message: null, extra: null };
   function refresh(message, extra) {
-    return mine().then(function (items) { showStatus(message, items, extra); showProblems(items); return items; });
+    if (message !== undefined) last = { message: message, extra: extra || null };
+    return mine().then(function (items) {
+      showStatus(last.message, items, last.extra);
+      showProblems(items);
+      return items;
+    });
   }
 
   // ---- keeping an entry on the phone -----------------------------------------
@@ -363,7 +370,7 @@
     document.addEventListener("submit", function (e) { onSubmit(e); onSignOut(e); });
     document.addEventListener("click", onClick);
     window.addEventListener("online", function () { refresh().then(send); });
-    window.addEventListener("offline", function () { refresh(); });
+    window.addEventListener("offline", function () { refresh(null); });
     showKeptByWorker().then(function (shown) {
       if (!shown) refresh();
       if (navigator.onLine) return mine().then(function (items) { if (items.length) send(); });
