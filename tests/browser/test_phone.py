@@ -39,3 +39,10 @@ def test_a_patient_signs_in_and_logs_a_walk_by_tapping(phone, patient):  # type:
     assert (walk["distance_m"], walk["pain_onset_m"], walk["stopped_by_pain"], walk["relief"]) == (
         300, 200, True, "stood_still")
     assert walk["source"] == "manual"
+
+    # Nothing is waiting on the phone, so signing out asks nothing.
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="Sign out").tap()
+    wait_for_path(page, "/login", "signed_out=1")
+    assert dialogs == []

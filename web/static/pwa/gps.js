@@ -48,6 +48,7 @@
 
     function unavailable(message) {
       stopWatching();
+      walk = null;
       show("none");
       ui.problem.textContent = message;
       ui.unavailable.hidden = false;

@@ -196,10 +196,12 @@
     if (first) first.focus();
   }
 
+  // Ready for the next entry. A form changing a saved entry keeps its id, so
+  // saving it again replaces the same entry.
   function freshForm(form) {
     form.reset();
     var id = form.querySelector('input[name="id"]');
-    if (id) id.value = E.newId();
+    if (id && !form.querySelector('input[name="editing"]')) id.value = E.newId();
     fillDefaults(form);
     form.dispatchEvent(new Event("change", { bubbles: true }));
   }
