@@ -107,7 +107,7 @@ def read_walk(form: FormMultiDict, timezone: str, now: datetime, pace_m_per_min:
     values: dict[str, Any] = {k: _text(form, k) for k in (
         "id", "walked_at", "distance_m", "distance_m_exact", "unit", "had_pain", "pain_onset_m",
         "pain_onset_m_exact", "stopped_by_pain", "relief", "relief_minutes", "side", "terrain",
-        "pain_score", "note", "source", "duration_min",
+        "pain_score", "note", "source", "duration_min", "pain_onset_min",
     )}
     values["pain_sites"] = form.getall("pain_sites", [])
     values["sensations"] = form.getall("sensations", [])
@@ -136,6 +136,9 @@ def read_walk(form: FormMultiDict, timezone: str, now: datetime, pace_m_per_min:
     }
     if values["source"] == "gps" and values["duration_min"]:
         data["duration_min"] = _number(values["duration_min"])
+        # The phone timed when the pain began: kept as measured, like the duration.
+        if had_pain and values["pain_onset_min"]:
+            data["pain_onset_min"] = _number(values["pain_onset_min"])
     data.update(_distance_fields("distance_m", "duration_min", distance, typed_unit, pace_m_per_min))
     data.update(_distance_fields("pain_onset_m", "pain_onset_min", onset, onset_unit, pace_m_per_min))
     if Unit.minutes in (typed_unit, onset_unit) and (distance is not None or onset is not None):
@@ -191,6 +194,7 @@ def walk_values(walk: Walk, timezone: str) -> dict[str, Any]:
         "sensations": [s.value for s in walk.sensations], "terrain": walk.terrain.value,
         "pain_score": "" if walk.pain_score is None else str(walk.pain_score), "note": walk.note,
         "source": walk.source.value, "duration_min": fmt(walk.duration_min),
+        "pain_onset_min": fmt(walk.pain_onset_min) if walk.source.value == "gps" else "",
     }
 
 

@@ -211,3 +211,13 @@ def test_the_walk_form_is_built_for_a_phone(make_browser, world):  # type: ignor
     for control in page.select("input:not([type=hidden]), select, textarea"):
         labelled = control.get("id") and page.select_one(f'label[for="{control["id"]}"]')
         assert labelled or control.find_parent("label") or control.get("aria-label"), control
+
+
+def test_a_gps_walk_keeps_the_measured_minutes_and_pain_onset_time(make_browser, world):  # type: ignore[no-untyped-def]
+    alice = signed_in(make_browser, world, "alice")
+    alice.post("/diary/walks", {**new_form_values(alice), "source": "gps", "duration_min": "6.8",
+                                "pain_onset_min": "2.8", "distance_m_exact": "500", "had_pain": "yes",
+                                "pain_onset_m_exact": "200", "relief": "stood_still"})
+    [entry] = entries_of(alice)
+    assert (entry["source"], entry["duration_min"], entry["pain_onset_min"]) == ("gps", 6.8, 2.8)
+    assert entry["distance_estimated"] is False

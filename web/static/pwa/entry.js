@@ -145,7 +145,11 @@
       source: f.text("source") || "manual",
       note: f.text("note"),
     };
-    if (f.text("source") === "gps" && f.text("duration_min")) data.duration_min = number(f.text("duration_min"));
+    if (f.text("source") === "gps" && f.text("duration_min")) {
+      data.duration_min = number(f.text("duration_min"));
+      // The phone timed when the pain began: kept as measured (as server/forms.py does).
+      if (hadPain && f.text("pain_onset_min")) data.pain_onset_min = number(f.text("pain_onset_min"));
+    }
     assign(data, distanceFields("distance_m", "duration_min", distance, typedUnit, pace));
     assign(data, distanceFields("pain_onset_m", "pain_onset_min", onset, onsetUnit, pace));
     if ((typedUnit === "min" || onsetUnit === "min") && (distance !== null || onset !== null)) {

@@ -155,9 +155,11 @@
       if (t.onset) {
         check("had_pain", "yes");
         set("pain_onset_m_exact", String(Math.round(t.onset.distance)));
+        set("pain_onset_min", measured ? String(Math.round(t.onset.seconds / 6) / 10) : "");
       } else {
         check("had_pain", "no");
         set("pain_onset_m_exact", "");
+        set("pain_onset_min", "");
       }
       form.dispatchEvent(new Event("change", { bubbles: true }));
       show("none");
