@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.live import diary, live_env, running_server, token_of
 
 CHROMIUM = Path(os.environ.get("DIARY_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -58,20 +56,13 @@ def why_no_browser() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Live:
     base: str
     env: dict[str, str]
 
     def diary(self, *args: str, stdin: str | None = None) -> str:
-        return subprocess.run([sys.executable, "-m", "server.cli", *args], env=self.env, capture_output=True,
-                              text=True, timeout=120, check=True, input=stdin).stdout
+        return diary(self.env, *args, stdin=stdin)
 
 
 @dataclass
@@ -90,34 +81,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     if reason:
         pytest.skip(reason)
     data = tmp_path_factory.mktemp("live")
-    env = {**os.environ, "DIARY_DEV": "true", "DIARY_DATA_DIR": str(data)}
-    env.pop("DIARY_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "server.cli", "migrate"], env=env, check=True, capture_output=True, timeout=120)
-    port = free_port()
-    log = (data / "server.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--no-scheduler"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
-    # 127.0.0.1 is a secure context, so the service worker runs over plain HTTP.
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("diary serve did not start: " + (data / "server.log").read_text())
-        yield Live(base=base, env=env)
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
-        log.close()
-
-
-def token_of(html: str) -> str:
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+    with running_server(data, "--no-scheduler") as base:
+        yield Live(base=base, env=live_env(data))
 
 
 @pytest.fixture

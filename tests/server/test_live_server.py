@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,49 +10,22 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.live import diary, live_env, running_server, token_of
+
 pytestmark = pytest.mark.live
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def diary(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=True)
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    env = {**os.environ, "DIARY_DEV": "true", "DIARY_DATA_DIR": str(tmp_path)}
-    env.pop("DIARY_DATABASE_URL", None)
-    out = diary(env, "enrol-patient", "--clinic", "Live Clinic", "--name", "Lena Live", "--clinic-number", "L-1").stdout
+    out = diary(live_env(tmp_path), "enrol-patient", "--clinic", "Live Clinic", "--name", "Lena Live",
+                "--clinic-number", "L-1")
     code = re.search(r"Enrolment code: (\S+)", out).group(1)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            server.kill()
-            pytest.fail("diary serve did not start: " + (server.stdout.read() if server.stdout else ""))
+    with running_server(tmp_path) as base:
         yield base, code
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
 
 
 def token(page: httpx.Response) -> str:
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+    return token_of(page.text)
 
 
 def test_enrol_sign_in_and_log_a_walk_over_http(live):  # type: ignore[no-untyped-def]
