@@ -280,10 +280,6 @@ def dump_entry(entry: Walk | CheckIn) -> dict[str, Any]:
     return entry.model_dump(mode="json")
 
 
-def dump_document(entries: list[Walk | CheckIn]) -> dict[str, Any]:
-    return {"entries": [dump_entry(e) for e in entries]}
-
-
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of an interchange document, generated from the models."""
     schema = Document.model_json_schema()

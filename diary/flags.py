@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import store
+from diary.entries import CheckIn, Walk
 from diary.models import EntryRow, Flag, FlagEvent, FlagStatus, Patient
 from diary.trend import Finding, TrendConfig, assess
 
@@ -97,14 +97,16 @@ async def record_finding(session: AsyncSession, patient_id: int, finding: Findin
 
 
 async def reassess(
-    session: AsyncSession, patient: Patient, now: datetime, config: TrendConfig | None = None
+    session: AsyncSession, patient: Patient, now: datetime, config: TrendConfig | None = None,
+    entries: list[Walk | CheckIn] | None = None,
 ) -> list[Finding]:
     """Assess the patient's recent diary and record the findings as flags.
 
     The cost is bounded by the rule windows: only the last ``HISTORY_WINDOW``
     of entries is read, however long the patient's history.
     """
-    entries = await store.entries_since(session, patient.id, now - HISTORY_WINDOW)
+    if entries is None:
+        entries = await store.entries_since(session, patient.id, now - HISTORY_WINDOW)
     findings = assess(entries, now, config or TrendConfig(), baseline_since=patient.baseline_since)
     for finding in findings:
         await record_finding(session, patient.id, finding, now)
@@ -168,8 +170,3 @@ async def flags_for_patient(session: AsyncSession, patient_id: int, live_only: b
         query = query.where(Flag.status.in_(LIVE))
     query = query.order_by(Flag.raised_at.desc(), Flag.id.desc())
     return list((await session.execute(query)).scalars())
-
-
-def flag_summary(flag: Flag) -> dict[str, Any]:
-    return {"rule": flag.rule, "severity": flag.severity, "status": flag.status.value, "message": flag.message,
-            "entries": flag.evidence, "raised_at": flag.raised_at.isoformat()}

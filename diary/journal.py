@@ -18,9 +18,11 @@ from diary.trend import Finding, TrendConfig
 async def reassess_patient(
     session: AsyncSession, patient: Patient, now: datetime, config: TrendConfig | None = None
 ) -> list[Finding]:
-    """Trend findings to flags, then the patient's summary for the queue."""
-    findings = await flags.reassess(session, patient, now, config)
-    await summary.refresh_entries(session, patient, now, config)
+    """Trend findings to flags, then the patient's summary for the queue. The rule
+    windows' entries are read once and serve both."""
+    entries = await store.entries_since(session, patient.id, now - flags.HISTORY_WINDOW)
+    findings = await flags.reassess(session, patient, now, config, entries)
+    await summary.refresh_entries(session, patient, now, config, entries)
     await summary.refresh_flags(session, patient, now)
     return findings
 

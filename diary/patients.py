@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import accounts
-from diary.models import EntryRow, Flag, Patient, SuspectedType
-from diary.flags import LIVE
+from diary.models import Patient, SuspectedType
 
 
 class PatientError(ValueError):
@@ -49,24 +48,3 @@ async def clinic_patient(session: AsyncSession, clinic_id: int, patient_id: int)
     """A patient only if they belong to the clinic: the query itself is scoped."""
     query = select(Patient).where(Patient.id == patient_id, Patient.clinic_id == clinic_id)
     return (await session.execute(query)).scalar_one_or_none()
-
-
-async def clinic_overview(session: AsyncSession, clinic_id: int, limit: int = 200) -> list[dict]:
-    """Each patient of the clinic with their entry count, last entry and open flags."""
-    entries = (
-        select(EntryRow.patient_id, func.count().label("n"), func.max(EntryRow.occurred_at).label("last"))
-        .group_by(EntryRow.patient_id).subquery()
-    )
-    flags = (
-        select(Flag.patient_id, func.count().label("open_flags"))
-        .where(Flag.status.in_(LIVE)).group_by(Flag.patient_id).subquery()
-    )
-    query = (
-        select(Patient, entries.c.n, entries.c.last, flags.c.open_flags)
-        .outerjoin(entries, entries.c.patient_id == Patient.id)
-        .outerjoin(flags, flags.c.patient_id == Patient.id)
-        .where(Patient.clinic_id == clinic_id)
-        .order_by(Patient.name).limit(limit)
-    )
-    rows = (await session.execute(query)).all()
-    return [{"patient": p, "entries": n or 0, "last_entry": last, "open_flags": f or 0} for p, n, last, f in rows]

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import store
-from diary.entries import Walk
+from diary.entries import CheckIn, Walk
 from diary.flags import LIVE, SEVERITY_RANK
 from diary.models import EntryRow, Flag, Patient, PatientSummary, SuspectedType
 from diary.trend import TrendConfig, recent_medians
@@ -45,12 +45,18 @@ def _trend(now_m: float | None, before_m: float | None) -> str | None:
 
 
 async def refresh_entries(session: AsyncSession, patient: Patient, now: datetime,
-                          config: TrendConfig | None = None) -> PatientSummary:
-    """Recompute the distance medians and last entry from the last 28 days."""
+                          config: TrendConfig | None = None,
+                          entries: list[Walk | CheckIn] | None = None) -> PatientSummary:
+    """Recompute the distance medians (last 28 days) and the last entry.
+
+    ``entries``: the patient's entries from at least 28 days back, if the caller
+    has them already (a save loads them once for the trend rules and this)."""
     config = config or TrendConfig()
     summary = await _summary(session, patient)
     window = timedelta(days=config.recent_days)
-    recent = [e for e in await store.entries_since(session, patient.id, now - 2 * window) if isinstance(e, Walk)]
+    if entries is None:
+        entries = await store.entries_since(session, patient.id, now - 2 * window)
+    recent = [e for e in entries if isinstance(e, Walk) and e.occurred_at > now - 2 * window]
     current = recent_medians(recent, now, config)
     previous = recent_medians([w for w in recent if w.occurred_at <= now - window], now - window, config)
     summary.walks_recent = current["count"]
@@ -58,8 +64,11 @@ async def refresh_entries(session: AsyncSession, patient: Patient, now: datetime
     summary.pain_free_median_m = current["pain_free_median_m"]
     summary.previous_max_median_m = previous["max_distance_median_m"]
     summary.trend = _trend(summary.max_median_m, summary.previous_max_median_m)
-    last = await session.execute(select(func.max(EntryRow.occurred_at)).where(EntryRow.patient_id == patient.id))
-    summary.last_entry_at = last.scalar_one()
+    if entries:
+        summary.last_entry_at = max(e.occurred_at for e in entries)
+    else:  # nothing in the window: the last entry, if any, is older
+        last = await session.execute(select(func.max(EntryRow.occurred_at)).where(EntryRow.patient_id == patient.id))
+        summary.last_entry_at = last.scalar_one()
     summary.updated_at = now
     await session.flush()
     return summary

@@ -91,11 +91,6 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
     return connection.scope.get("user")
 
 
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if current_user(connection) is None:
-        raise NotAuthorizedException("Please sign in.")
-
-
 def patient_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     user = current_user(connection)
     if user is None:
