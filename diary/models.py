@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -54,6 +54,10 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the account was erased at the patient's request (an admin
+    # confirmed it): the row stays, without its email or password, because
+    # the audit log refers to it.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def is_staff(self) -> bool:
@@ -76,6 +80,9 @@ class Patient(SQLModel, table=True):
     # module then looks for a baseline only in walks after this instant.
     baseline_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Erased at the patient's request: the health data is gone and the
+    # identifying fields are blanked; the row stays for the audit log.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EnrolmentCode(SQLModel, table=True):
@@ -103,6 +110,10 @@ class AuthSession(SQLModel, table=True):
     last_seen_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     keep_signed_in: bool = Field(default=False)
+    # Shown on "Signed-in devices" so a person can tell their sessions apart.
+    user_agent: str = Field(default="", max_length=200)
+    # How this session signed in: "password", "passkey" or "enrolment".
+    method: str = Field(default="password", max_length=16)
 
 
 class EntryRow(SQLModel, table=True):
@@ -199,6 +210,7 @@ class AuditEvent(SQLModel, table=True):
     """Append-only: the app inserts rows and never updates or deletes them."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_clinic_at", "clinic_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -281,3 +293,82 @@ class WeeklyExport(SQLModel, table=True):
     patients: int = 0
     error: str = Field(default="", max_length=2000)
     files: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RateCounter(SQLModel, table=True):
+    """Attempts counted per key (an address or an account) and fixed time window.
+
+    Kept in the database so every app process counts against the same limit;
+    incremented with one INSERT ... ON CONFLICT DO UPDATE, so it is atomic.
+    """
+
+    __tablename__ = "rate_counter"
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: int = Field(primary_key=True, sa_type=BigInteger)  # Unix seconds, a multiple of the window length
+    count: int = 0
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (a passkey) a user registered to sign in without a password."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    credential_id: str = Field(max_length=1400, unique=True)  # base64url
+    public_key: str = Field(max_length=4000)  # base64url COSE key
+    sign_count: int = 0
+    transports: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    aaguid: str = Field(default="", max_length=64)
+    backed_up: bool = Field(default=False)
+    name: str = Field(default="", max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuthChallenge(SQLModel, table=True):
+    """A one-time WebAuthn challenge, kept server-side so any app process can verify it."""
+
+    __tablename__ = "auth_challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=128, unique=True)
+    purpose: str = Field(max_length=16)  # register, authenticate
+    challenge: str = Field(max_length=200)  # base64url
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class EntryRevision(SQLModel, table=True):
+    """An entry as it was before an edit or a delete, for the audit trail.
+
+    Kept apart from the audit log because it holds health data: a confirmed
+    erasure deletes these rows, while the audit log itself is never changed.
+    """
+
+    __tablename__ = "entry_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: uuid.UUID = Field(index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    action: str = Field(max_length=16)  # edited, deleted
+    at: datetime = Field(sa_type=UTCDateTime)
+    by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    previous: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ErasureRequest(SQLModel, table=True):
+    """A patient's request that their data be deleted; an admin confirms or declines it."""
+
+    __tablename__ = "erasure_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    requested_by: int | None = Field(default=None, foreign_key="app_user.id")
+    status: str = Field(default="pending", max_length=16)  # pending, confirmed, declined, cancelled
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reason: str = Field(default="", max_length=2000)
