@@ -130,7 +130,8 @@ class SessionPolicy:
 
 
 async def start_session(
-    session: AsyncSession, user: User, now: datetime, policy: SessionPolicy, keep_signed_in: bool = False
+    session: AsyncSession, user: User, now: datetime, policy: SessionPolicy, keep_signed_in: bool = False,
+    *, user_agent: str = "", method: str = "password",
 ) -> str:
     """Create a new server-side session and return its token (for the cookie only)."""
     token = secrets.token_urlsafe(32)
@@ -138,6 +139,7 @@ async def start_session(
         AuthSession(
             token_hash=sha256(token), user_id=user.id, created_at=now, last_seen_at=now,
             expires_at=now + policy.absolute, keep_signed_in=keep_signed_in,
+            user_agent=describe_device(user_agent), method=method,
         )
     )
     await session.flush()
@@ -175,9 +177,45 @@ async def end_session(session: AsyncSession, token: str) -> None:
     await session.execute(delete(AuthSession).where(AuthSession.token_hash == sha256(token)))
 
 
-async def end_all_sessions(session: AsyncSession, user_id: int) -> int:
-    result = await session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+async def end_all_sessions(session: AsyncSession, user_id: int, keep_session_id: int | None = None) -> int:
+    """End every session of the user (but ``keep_session_id``, if given); returns how many ended."""
+    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep_session_id is not None:
+        query = query.where(AuthSession.id != keep_session_id)
+    result = await session.execute(query)
     return result.rowcount or 0
+
+
+async def sessions_of(session: AsyncSession, user_id: int) -> list[AuthSession]:
+    """The user's signed-in sessions, most recently used first."""
+    query = select(AuthSession).where(AuthSession.user_id == user_id).order_by(AuthSession.last_seen_at.desc())
+    return list((await session.execute(query)).scalars())
+
+
+def describe_device(user_agent: str) -> str:
+    """A short, plain name for a browser ("Chrome on Android"), enough to tell sessions apart."""
+    ua = user_agent or ""
+    browser = next((name for key, name in (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+                                           ("Safari/", "Safari")) if key in ua), "")
+    system = next((name for key, name in (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+                                          ("Windows", "Windows"), ("Mac OS X", "Mac"), ("Linux", "Linux"))
+                   if key in ua), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return (browser or system or ua[:60]).strip()
+
+
+async def change_password(session: AsyncSession, user: User, current: str, new: str, now: datetime) -> None:
+    """Check the current password, apply the rules to the new one and store its hash."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("current_password", "That is not your current password.")
+    if new == current:
+        raise AccountError("password", "Choose a password different from the current one.")
+    check_password_rules(new, user.email)
+    new_hash = hash_password(new)
+    await session.execute(update(User).where(User.id == user.id).values(password_hash=new_hash,
+                                                                       password_changed_at=now))
+    user.password_hash, user.password_changed_at = new_hash, now
 
 
 # --- patients and enrolment -----------------------------------------------------

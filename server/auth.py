@@ -31,6 +31,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address (uvicorn applies X-Forwarded-For only from trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
 def session_cookie_name(settings: Settings) -> str:
     return f"{settings.cookie_prefix}diary_session"
 

@@ -32,14 +32,16 @@ def safe_next(target: str | None) -> str | None:
 
 
 async def signed_in_response(
-    request: Request[Any, Any, Any], db: Any, settings: Settings, user: User, keep: bool, target: str
+    request: Request[Any, Any, Any], db: Any, settings: Settings, user: User, keep: bool, target: str,
+    method: str = "password",
 ) -> Response[Any]:
     # A new session id at every sign-in: an id planted before sign-in is useless.
     old = request.cookies.get(session_cookie_name(settings))
     if old:
         await accounts.end_session(db, old)
     policy = session_policy(settings, user, keep)
-    token = await accounts.start_session(db, user, utcnow(), policy, keep_signed_in=keep)
+    token = await accounts.start_session(db, user, utcnow(), policy, keep_signed_in=keep,
+                                         user_agent=request.headers.get("user-agent", ""), method=method)
     max_age = int(policy.absolute.total_seconds()) if keep else None
     return Redirect(path=target, status_code=303, cookies=[session_cookie(settings, token, max_age)])
 
