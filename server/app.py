@@ -1,7 +1,7 @@
 """``create_app(settings)``: the whole application assembled in one place.
 
-Read top to bottom: database, templates, static files, CSRF, the session
-middleware, routes, error pages. Nothing here runs at import time.
+Read top to bottom: database, templates, static files, CSRF, security headers,
+the session middleware, compression, routes, error pages. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -24,10 +25,17 @@ from litestar.template.config import TemplateConfig
 
 from diary.db import make_engine, make_sessionmaker
 from server import auth, errors
+from server.headers import security_headers
 from server.routes import ROUTES
 from server.scheduler import build_scheduler, clinic_timezones
 from server.settings import Settings
 from server.templating import install_filters
+
+
+# Static files, the service worker, the manifest and the JSON API are compressed.
+# HTML pages are not: they carry the CSRF token next to text a visitor can
+# influence, which compression would let an eavesdropper guess (BREACH).
+NOT_COMPRESSED = r"^/(?!static/|api/|sw\.js$|manifest\.webmanifest$)."
 
 
 def web_dir() -> Path:
@@ -73,7 +81,10 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
         ],
         lifespan=[lifespan],
         middleware=[auth.SessionMiddleware()],
+        # Every response, errors and unknown paths included, gets the security headers.
+        before_send=[security_headers(hsts=settings.secure_cookies)],
         csrf_config=csrf,
+        compression_config=CompressionConfig(backend="gzip", exclude=NOT_COMPRESSED),
         template_config=templates,
         plugins=[HTMXPlugin()],
         openapi_config=OpenAPIConfig(

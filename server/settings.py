@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from diary.db import normalise_url, sqlite_url
+from diary.ratelimit import Limit
 
 VARIABLES: dict[str, str] = {
     "DIARY_DATA_DIR": "Directory for the SQLite database and exports (default ./var).",
@@ -23,6 +25,9 @@ VARIABLES: dict[str, str] = {
     "DIARY_ENROLMENT_CODE_DAYS": "Days an enrolment code stays valid (default 14).",
     "DIARY_MAX_BODY_BYTES": "Largest request body accepted, in bytes (default 262144).",
     "DIARY_DEFAULT_SPEED_M_PER_MIN": "Walking speed used to estimate metres from minutes when the patient has no GPS walks (default 50).",
+    "DIARY_WEBAUTHN_ORIGIN": "The site's address as the browser sees it, like https://diary.example.org, for passkeys. "
+                             "Unset: passkeys are off, except in development, where the request's own address is used.",
+    "DIARY_WEBAUTHN_RP_ID": "The domain passkeys are bound to (default: the host of DIARY_WEBAUTHN_ORIGIN).",
 }
 
 DEV_SECRET = "development-only-secret-not-for-real-use-0000000000"
@@ -41,6 +46,26 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("false", "0", "no"):
         return False
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _webauthn(env: Mapping[str, str], dev: bool) -> tuple[str, str]:
+    """The passkey origin and RP id: the RP id must be the origin's host or a domain it belongs to."""
+    origin = (env.get("DIARY_WEBAUTHN_ORIGIN") or "").rstrip("/")
+    rp_id = (env.get("DIARY_WEBAUTHN_RP_ID") or "").lower()
+    if not origin:
+        if rp_id:
+            raise SettingsError("DIARY_WEBAUTHN_RP_ID needs DIARY_WEBAUTHN_ORIGIN too")
+        return "", ""
+    parts = urlsplit(origin)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host or parts.path or parts.query or parts.fragment:
+        raise SettingsError(f"DIARY_WEBAUTHN_ORIGIN must be like https://diary.example.org, not {origin!r}")
+    if parts.scheme == "http" and not dev and host != "localhost":
+        raise SettingsError("DIARY_WEBAUTHN_ORIGIN must use https outside development")
+    rp_id = rp_id or host
+    if host != rp_id and not host.endswith("." + rp_id):
+        raise SettingsError(f"DIARY_WEBAUTHN_RP_ID {rp_id!r} must be the host of DIARY_WEBAUTHN_ORIGIN or a domain it is in")
+    return origin, rp_id
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
@@ -74,6 +99,16 @@ class Settings:
     patient_absolute: timedelta = timedelta(days=7)
     patient_keep_signed_in: timedelta = timedelta(days=90)
     session_touch_after: timedelta = timedelta(minutes=1)
+    # Passkeys: the site's origin and the RP id (domain) they are bound to.
+    # Empty: passkeys are off, except in development (see ``passkeys_on``).
+    webauthn_origin: str = ""
+    webauthn_rp_id: str = ""
+    # Failed attempts allowed before answering 429 (counted in the database,
+    # so across every app process): sign-in per address and per account, and
+    # enrolment or invitation codes per address.
+    signin_address_limit: Limit = Limit(attempts=30, window=timedelta(minutes=15))
+    signin_account_limit: Limit = Limit(attempts=10, window=timedelta(minutes=15))
+    code_address_limit: Limit = Limit(attempts=10, window=timedelta(hours=1))
 
     @property
     def db_url(self) -> str:
@@ -84,6 +119,11 @@ class Settings:
         # The __Host- prefix makes the browser refuse the cookie unless it is
         # Secure, host-only and for path /, so it can only be set over HTTPS.
         return "__Host-" if self.secure_cookies else ""
+
+    @property
+    def passkeys_on(self) -> bool:
+        """Development derives the origin from each request; elsewhere it must be configured."""
+        return bool(self.webauthn_origin) or self.dev
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)
@@ -105,6 +145,7 @@ class Settings:
                 normalise_url(database_url)
             except Exception as exc:
                 raise SettingsError(f"DIARY_DATABASE_URL is not usable: {exc}") from None
+        webauthn_origin, webauthn_rp_id = _webauthn(env, dev)
         return cls(
             data_dir=Path(env.get("DIARY_DATA_DIR") or "var"),
             database_url=database_url,
@@ -114,4 +155,6 @@ class Settings:
             enrolment_code_valid=timedelta(days=_number(env, "DIARY_ENROLMENT_CODE_DAYS", 14, 1, 90)),
             max_body_bytes=int(_number(env, "DIARY_MAX_BODY_BYTES", 256 * 1024, 1024, 10 * 1024 * 1024)),
             default_speed_m_per_min=_number(env, "DIARY_DEFAULT_SPEED_M_PER_MIN", 50.0, 10, 150),
+            webauthn_origin=webauthn_origin,
+            webauthn_rp_id=webauthn_rp_id,
         )

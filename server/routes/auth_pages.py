@@ -9,11 +9,12 @@ from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from diary import accounts
+from diary import accounts, audit, ratelimit
 from diary.db import transaction
 from diary.models import User
+from server import throttle
 from server.auth import (
-    cleared_session_cookie, session_cookie, session_cookie_name, session_policy, utcnow,
+    cleared_session_cookie, client_address, session_cookie, session_cookie_name, session_policy, utcnow,
 )
 from server.settings import Settings
 
@@ -56,16 +57,31 @@ async def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None
 @post("/login")
 async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     form = await request.form()
-    email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
+    email, password = str(form.get("email", "")).strip()[:320], str(form.get("password", ""))
     keep = form.get("keep_signed_in") == "yes"
     target = safe_next(str(form.get("next", "")))
+    settings: Settings = state.settings
+    context = {"user": None, "next": target or "", "values": {"email": email}, "error": SIGN_IN_FAILED}
+    limits = throttle.signin_limits(request, settings, email)
+    now, address = utcnow(), client_address(request)
     async with transaction(state.sessions) as db:
+        wait = await ratelimit.blocked(db, limits, now)
+        if wait is not None:
+            await audit.record(db, action="signin.throttled", now=now, address=address)
+            return throttle.too_many("auth/login.html", context, wait)
         user = await accounts.authenticate(db, email, password) if email and password else None
         if user is not None:
-            return await signed_in_response(request, db, state.settings, user, keep and not user.is_staff,
+            await audit.record(db, action="signin.succeeded", now=now, actor=user, address=address,
+                               detail={"method": "password"})
+            return await signed_in_response(request, db, settings, user, keep and not user.is_staff,
                                              target or home_for(user))
-    return Template("auth/login.html", status_code=401, context={
-        "user": None, "next": target or "", "values": {"email": email}, "error": SIGN_IN_FAILED})
+        await ratelimit.record_failure(db, limits, now)
+        # The account is named in the log only when the email is one; a typo
+        # (or a password typed into the email box) is not written down.
+        known = await accounts.user_by_email(db, email) if email else None
+        await audit.record(db, action="signin.failed", now=now, actor=known, address=address,
+                           clinic_id=known.clinic_id if known else None, detail={"method": "password"})
+    return Template("auth/login.html", status_code=401, context=context)
 
 
 @post("/logout")
@@ -75,6 +91,9 @@ async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]
     if token:
         async with transaction(state.sessions) as db:
             await accounts.end_session(db, token)
+            if request.scope.get("user") is not None:
+                await audit.record(db, action="signout", now=utcnow(), actor=request.scope["user"],
+                                   address=client_address(request))
     return Redirect(path="/login?signed_out=1", status_code=303, cookies=[cleared_session_cookie(settings)])
 
 
@@ -93,14 +112,30 @@ async def enrol(request: Request[Any, Any, Any], state: State) -> Response[Any]:
         errors["code"] = "Enter the code from your care team."
     if password != again:
         errors["password_again"] = "The two passwords are not the same."
+    context = {"user": None, "values": values, "errors": errors}
+    limits = throttle.code_limits(request, state.settings)
     if not errors:
+        now = utcnow()
+        async with transaction(state.sessions) as db:
+            wait = await ratelimit.blocked(db, limits, now)
+            if wait is not None:
+                await audit.record(db, action="enrolment.throttled", now=now, address=client_address(request))
+                return throttle.too_many("auth/enrol.html", context, wait, field="code")
         try:
             async with transaction(state.sessions) as db:
-                user = await accounts.redeem_enrolment_code(db, values["code"], values["email"], password, utcnow())
-                return await signed_in_response(request, db, state.settings, user, False, "/diary?welcome=1")
+                user = await accounts.redeem_enrolment_code(db, values["code"], values["email"], password, now)
+                return await signed_in_response(request, db, state.settings, user, False, "/diary?welcome=1",
+                                                 method="enrolment")
         except accounts.AccountError as exc:
             errors[exc.field] = str(exc)
-    return Template("auth/enrol.html", status_code=422, context={"user": None, "values": values, "errors": errors})
+            if exc.field == "code":
+                # A wrong code counts against the address; its own transaction,
+                # because the failed redemption's was rolled back.
+                async with transaction(state.sessions) as db:
+                    await ratelimit.record_failure(db, limits, now)
+                    await audit.record(db, action="enrolment.code_refused", now=now,
+                                       address=client_address(request))
+    return Template("auth/enrol.html", status_code=422, context=context)
 
 
 AUTH_ROUTES = [login_page, login, logout, enrol_page, enrol]

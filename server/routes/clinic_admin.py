@@ -13,9 +13,10 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from diary import accounts, staff
+from diary import accounts, ratelimit, staff
 from diary.db import transaction
 from diary.models import Clinic, Role, User
+from server import throttle
 from server.auth import staff_only, utcnow
 from server.routes.auth_pages import signed_in_response
 
@@ -87,14 +88,24 @@ async def join(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     errors: dict[str, str] = {}
     if password != again:
         errors["password_again"] = "The two passwords are not the same."
+    context = {"user": None, "values": values, "errors": errors}
+    limits = throttle.code_limits(request, state.settings)
     if not errors:
+        now = utcnow()
+        async with transaction(state.sessions) as db:
+            wait = await ratelimit.blocked(db, limits, now)
+            if wait is not None:
+                return throttle.too_many("auth/join.html", context, wait, field="code")
         try:
             async with transaction(state.sessions) as db:
-                user = await staff.accept_invite(db, values["code"], password, utcnow())
+                user = await staff.accept_invite(db, values["code"], password, now)
                 return await signed_in_response(request, db, state.settings, user, False, "/clinic")
         except accounts.AccountError as exc:
             errors[exc.field] = str(exc)
-    return Template("auth/join.html", status_code=422, context={"user": None, "values": values, "errors": errors})
+            if exc.field == "code":
+                async with transaction(state.sessions) as db:
+                    await ratelimit.record_failure(db, limits, now)
+    return Template("auth/join.html", status_code=422, context=context)
 
 
 ADMIN_ROUTES = [staff_page, invite, set_active, join_page, join]

@@ -1,0 +1,44 @@
+"""Rate limits on guessing: sign-in passwords, enrolment codes and invitation codes.
+
+Failures are counted in the database per address and per account
+(``diary.ratelimit``), so the limit holds across every app process. Over the
+limit, the answer is 429 with ``Retry-After``, before any password is checked.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from diary import ratelimit
+from server.auth import client_address
+from server.settings import Settings
+
+
+def signin_limits(request: Request[Any, Any, Any], settings: Settings, email: str) -> list[tuple[str, ratelimit.Limit]]:
+    limits = [(ratelimit.key("signin-address", client_address(request)), settings.signin_address_limit)]
+    if email:
+        limits.append((ratelimit.key("signin-account", email), settings.signin_account_limit))
+    return limits
+
+
+def code_limits(request: Request[Any, Any, Any], settings: Settings) -> list[tuple[str, ratelimit.Limit]]:
+    return [(ratelimit.key("code-address", client_address(request)), settings.code_address_limit)]
+
+
+def wait_words(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    return "a minute" if minutes <= 1 else f"{minutes} minutes"
+
+
+def too_many(template: str, context: dict[str, Any], retry_after: int, field: str | None = None) -> Template:
+    """The form again, with a plain message, as 429 with Retry-After."""
+    message = f"Too many attempts. For your safety, please wait {wait_words(retry_after)} and try again."
+    context = {**context, "error": message}
+    if field:
+        context["errors"] = {**context.get("errors", {}), field: message}
+    return Template(template, status_code=429, context=context,
+                    headers={"retry-after": str(retry_after), "cache-control": "no-store"})
