@@ -20,7 +20,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary.models import AuthSession, Clinic, EnrolmentCode, Patient, Role, User
+from diary import audit
+from diary.models import AuthSession, Clinic, EnrolmentCode, Passkey, Patient, Role, User
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
@@ -43,8 +44,13 @@ class AccountError(ValueError):
 
 @cache
 def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of zxcvbn's list (from leaked password
+    sets), plus a short list of our own (words of this product and of walking)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     text = resources.files("diary").joinpath("data/common-passwords.txt").read_text("utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+    ours = (line.strip().lower() for line in text.splitlines() if line.strip())
+    return frozenset((*FREQUENCY_LISTS["passwords"], *ours))
 
 
 def check_password_rules(password: str, email: str = "") -> None:
@@ -257,9 +263,15 @@ async def issue_enrolment_code(
 
 
 async def redeem_enrolment_code(
-    session: AsyncSession, code: str, email: str, password: str, now: datetime
+    session: AsyncSession, code: str, email: str, password: str, now: datetime, address: str | None = None,
 ) -> User:
-    """Use a code once: create the patient's account. Raises AccountError with a clear reason."""
+    """Use a code once: create the patient's account, or, for a patient who has one, recover it.
+
+    Recovery (a lost phone, a forgotten password) needs the account's own email.
+    It sets the new password, ends every session and removes every passkey, since a
+    lost phone may hold one. Raises AccountError with a clear reason, and then
+    nothing changes.
+    """
     found = (
         await session.execute(
             select(EnrolmentCode, Patient)
@@ -273,15 +285,18 @@ async def redeem_enrolment_code(
     if record.revoked_at is not None:
         raise AccountError("code", "This code is no longer valid: it was withdrawn or replaced. "
                                    "Please ask your care team for a new one.")
-    if record.used_at is not None or patient.user_id is not None:
+    if record.used_at is not None:
         raise AccountError("code", "This code has already been used. Sign in with your email and password instead.")
     if now >= record.expires_at:
         raise AccountError("code", "This code has expired. Please ask your care team for a new one.")
-    clinic = await session.get(Clinic, patient.clinic_id)
-    user = await create_user(
-        session, clinic=clinic, role=Role.patient, email=email, password=password, now=now,
-        display_name=patient.name,
-    )
+    if patient.user_id is not None:
+        user = await _recover_account(session, patient, email, password, now)
+    else:
+        clinic = await session.get(Clinic, patient.clinic_id)
+        user = await create_user(
+            session, clinic=clinic, role=Role.patient, email=email, password=password, now=now,
+            display_name=patient.name,
+        )
     # Conditional update: of two simultaneous uses of one code, only one wins.
     claimed = await session.execute(
         update(EnrolmentCode)
@@ -290,9 +305,33 @@ async def redeem_enrolment_code(
     )
     if claimed.rowcount != 1:
         raise AccountError("code", "This code has already been used. Sign in with your email and password instead.")
+    recovered = patient.user_id is not None
     patient.user_id = user.id
     session.add(patient)
     await session.flush()
+    if recovered:
+        await audit.record(session, action="account.recovered", now=now, actor=user, patient_id=patient.id,
+                           address=address)
+    await audit.record(session, action="enrolment.code_used", now=now, actor=user, patient_id=patient.id,
+                       address=address, detail={"recovery": recovered})
+    return user
+
+
+async def _recover_account(session: AsyncSession, patient: Patient, email: str, password: str, now: datetime) -> User:
+    """A recovery code's work for an enrolled patient: a new password, no sessions, no passkeys."""
+    user = await session.get(User, patient.user_id)
+    if user is None or not user.is_active or user.erased_at is not None:
+        raise AccountError("code", "This account is closed. Please ask your care team.")
+    if normalise_email(email) != user.email:
+        raise AccountError("email", "This is not the email of your account. Type the email you sign in with, "
+                                    "or ask your care team.")
+    check_password_rules(password, user.email)
+    new_hash = hash_password(password)
+    await session.execute(update(User).where(User.id == user.id).values(password_hash=new_hash,
+                                                                       password_changed_at=now))
+    user.password_hash, user.password_changed_at = new_hash, now
+    await end_all_sessions(session, user.id)
+    await session.execute(delete(Passkey).where(Passkey.user_id == user.id))
     return user
 
 

@@ -77,3 +77,24 @@ async def set_active(session: AsyncSession, admin: User, user_id: int, active: b
     await audit.record(session, action="staff.activated" if active else "staff.deactivated", now=now, actor=admin,
                        detail={"user_id": user.id, "email": user.email})
     return user
+
+
+async def set_role(session: AsyncSession, admin: User, user_id: int, role: Role, now: datetime) -> User | None:
+    """Make a colleague of the same clinic a clinician or an admin. A new role
+    means new sessions: every session of theirs ends, so they sign in again."""
+    if role not in (Role.clinician, Role.admin):
+        raise accounts.AccountError("role", "Choose clinician or admin.")
+    user = (await session.execute(select(User).where(
+        User.id == user_id, User.clinic_id == admin.clinic_id, User.role != Role.patient))).scalar_one_or_none()
+    if user is None:
+        return None
+    if user.id == admin.id:
+        raise accounts.AccountError("user", "You cannot change your own role; ask another admin.")
+    if user.role == role:
+        return user
+    previous, user.role = user.role, role
+    session.add(user)
+    await accounts.end_all_sessions(session, user.id)
+    await audit.record(session, action="staff.role_changed", now=now, actor=admin,
+                       detail={"user_id": user.id, "email": user.email, "from": previous.value, "to": role.value})
+    return user

@@ -74,6 +74,23 @@ async def set_active(request: Request[Any, Any, Any], state: State, user_id: Fro
     return Redirect(path="/clinic/staff", status_code=303)
 
 
+@post("/clinic/staff/{user_id:int}/role", guards=[admin_only])
+async def set_role(request: Request[Any, Any, Any], state: State, user_id: FromPath[int]) -> Response[Any]:
+    form = await request.form()
+    wanted = str(form.get("role", ""))
+    try:
+        role = Role(wanted) if wanted in ("clinician", "admin") else None
+        if role is None:
+            raise accounts.AccountError("user", "Choose clinician or admin.")
+        async with transaction(state.sessions) as db:
+            changed = await staff.set_role(db, request.user, user_id, role, utcnow())
+    except accounts.AccountError as exc:
+        return await _page(request, state, status=422, errors={"user": str(exc)})
+    if changed is None:
+        raise NotFoundException()
+    return Redirect(path="/clinic/staff", status_code=303)
+
+
 @get("/join")
 async def join_page(request: Request[Any, Any, Any]) -> Template:
     return Template("auth/join.html", context={"user": None, "values": {"code": request.query_params.get("code", "")},
@@ -108,4 +125,4 @@ async def join(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     return Template("auth/join.html", status_code=422, context=context)
 
 
-ADMIN_ROUTES = [staff_page, invite, set_active, join_page, join]
+ADMIN_ROUTES = [staff_page, invite, set_active, set_role, join_page, join]
