@@ -72,7 +72,8 @@ class SessionMiddleware(ASGIMiddleware):
     """Attach the signed-in user (or None) to every HTTP request."""
 
     scopes: Scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/static/",)
+    # Static files need no user; skipping them saves a database read per file.
+    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         scope["user"] = None
