@@ -1,17 +1,33 @@
 """The audit log: who did what to which record, and when. Append-only.
 
-The app only ever inserts rows here; nothing updates or deletes them.
+The app only ever inserts rows here; nothing updates or deletes them (the
+database refuses to, by trigger). Admins browse their own clinic's rows with
+``search``; every query is scoped to the clinic in the query itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
-from diary.models import AuditEvent, User
+from diary.models import AuditEvent, Patient, User
+
+# The actions written so far, offered as suggestions in the admin's filter
+# (any other action can be typed; "flag" matches every "flag.*" action).
+ACTIONS = (
+    "signin.succeeded", "signin.failed", "signin.throttled", "signout", "account.password_changed",
+    "account.sessions_ended", "staff.invited", "staff.joined", "staff.activated", "staff.deactivated",
+    "patient.viewed", "patient.reviewed", "flag.acknowledge", "flag.resolve", "flag.note", "flag.snooze",
+    "entry.edited", "entry.deleted", "export.generated", "export.failed", "export.downloaded",
+    "enrolment.code_issued", "enrolment.code_revoked", "enrolment.code_used", "enrolment.code_refused",
+    "data.downloaded", "erasure.requested", "erasure.cancelled", "erasure.confirmed", "erasure.declined",
+    "audit.exported",
+)
 
 
 async def record(
@@ -32,3 +48,63 @@ async def for_patient(session: AsyncSession, patient_id: int, limit: int = 20) -
              .where(AuditEvent.patient_id == patient_id)
              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
     return [tuple(r) for r in (await session.execute(query)).all()]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an admin narrows the log to; empty fields match everything."""
+
+    action: str = ""          # an action, or its area ("flag" for every flag.* action)
+    actor: str = ""           # part of the actor's email
+    patient: str = ""         # the patient's clinic number, exactly
+    since: datetime | None = None   # from this instant on
+    until: datetime | None = None   # before this instant
+
+    def as_detail(self) -> dict[str, str]:
+        """The filter as plain values, for the audit row of an export."""
+        values = {"action": self.action, "actor": self.actor, "patient": self.patient,
+                  "since": self.since.isoformat() if self.since else "",
+                  "until": self.until.isoformat() if self.until else ""}
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    actor: User | None
+    patient: Patient | None
+
+
+def _conditions(clinic_id: int, flt: AuditFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [AuditEvent.clinic_id == clinic_id]
+    if flt.action:
+        conditions.append(or_(AuditEvent.action == flt.action, AuditEvent.action.startswith(f"{flt.action}.",
+                                                                                              autoescape=True)))
+    if flt.actor:
+        conditions.append(User.email.contains(flt.actor.strip().lower(), autoescape=True))
+    if flt.patient:
+        conditions.append(Patient.clinic_number == flt.patient.strip())
+    if flt.since is not None:
+        conditions.append(AuditEvent.at >= flt.since)
+    if flt.until is not None:
+        conditions.append(AuditEvent.at < flt.until)
+    return conditions
+
+
+async def search(
+    session: AsyncSession, clinic_id: int, flt: AuditFilter, *, limit: int, offset: int = 0,
+    before: tuple[datetime, int] | None = None,
+) -> list[AuditRow]:
+    """The clinic's audit rows matching the filter, newest first.
+
+    Page with ``offset``, or, to walk the whole log (an export), with ``before``:
+    the (at, id) of the last row already read."""
+    conditions = _conditions(clinic_id, flt)
+    if before is not None:
+        at, event_id = before
+        conditions.append(or_(AuditEvent.at < at, and_(AuditEvent.at == at, AuditEvent.id < event_id)))
+    query = (select(AuditEvent, User, Patient)
+             .outerjoin(User, User.id == AuditEvent.actor_user_id)
+             .outerjoin(Patient, and_(Patient.id == AuditEvent.patient_id, Patient.clinic_id == clinic_id))
+             .where(*conditions).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset))
+    return [AuditRow(e, u, p) for e, u, p in (await session.execute(query)).all()]

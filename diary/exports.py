@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from diary import store
+from diary import audit, store
 from diary.db import transaction
 from diary.entries import CheckIn, Walk
 from diary.flags import LIVE
@@ -104,7 +104,7 @@ async def patient_ids(sessions: async_sessionmaker[AsyncSession], clinic: Clinic
                                         EntryRow.occurred_at < week.end).exists()
     async with transaction(sessions) as db:
         return list((await db.execute(select(Patient.id).where(
-            Patient.clinic_id == clinic.id, or_(Patient.created_at < week.end, in_week))
+            Patient.clinic_id == clinic.id, Patient.erased_at.is_(None), or_(Patient.created_at < week.end, in_week))
             .order_by(Patient.name, Patient.id))).scalars())
 
 
@@ -117,7 +117,7 @@ async def load_week(sessions: async_sessionmaker[AsyncSession], patient_id: int,
 # --- CSV -------------------------------------------------------------------------
 
 
-def _cell(value: object) -> object:
+def safe_cell(value: object) -> object:
     """Free text that a spreadsheet would run as a formula is quoted (OWASP CSV injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -217,9 +217,9 @@ class _Writers:
 
     def add(self, pw: PatientWeek) -> None:
         if self.summary is not None:
-            self.summary.writerow({k: _cell(v) for k, v in summary_row(self.clinic, pw).items()})
+            self.summary.writerow({k: safe_cell(v) for k, v in summary_row(self.clinic, pw).items()})
             for entry in sorted(pw.walks + pw.check_ins, key=lambda e: e.occurred_at):
-                self.entries.writerow({k: _cell(v) for k, v in entry_row(pw, entry).items()})
+                self.entries.writerow({k: safe_cell(v) for k, v in entry_row(pw, entry).items()})
         if self.fhir is not None:
             bundle = self.bundle(pw, clinic_name=self.clinic.name, birth_date=None, produced_at=self.produced_at)
             self.fhir.handle.write(json.dumps(bundle, separators=(",", ":")) + "\n")
@@ -233,12 +233,38 @@ class _Writers:
             target.abort()
 
 
+async def _audit(sessions: async_sessionmaker[AsyncSession], action: str, clinic: Clinic, week: Week,
+                 at: datetime, **detail: object) -> None:
+    async with transaction(sessions) as db:
+        await audit.record(db, action=action, now=at, clinic_id=clinic.id,
+                           detail={"clinic": clinic.name, "week": week.label, **detail})
+
+
 async def render(
     sessions: async_sessionmaker[AsyncSession], clinic: Clinic, week: Week, formats: tuple[str, ...], out: Path,
-    produced_at: datetime, progress: Callable[[int], None] | None = None,
+    produced_at: datetime, progress: Callable[[int], None] | None = None, source: str = "command",
 ) -> tuple[dict[str, str], int]:
     """Write the chosen formats into ``out`` in one pass over the patients, holding one
-    patient's week in memory at a time. Returns (format -> file name, patients)."""
+    patient's week in memory at a time. Returns (format -> file name, patients).
+
+    Each export is audited, ``export.generated`` or ``export.failed`` (with the
+    error's type only: its message might quote health data). ``source`` says
+    who asked: the weekly ``schedule`` or the ``diary export`` command."""
+    try:
+        names, count = await _render(sessions, clinic, week, formats, out, produced_at, progress)
+    except Exception as exc:
+        await _audit(sessions, "export.failed", clinic, week, produced_at, formats=list(formats), source=source,
+                     error=type(exc).__name__)
+        raise
+    await _audit(sessions, "export.generated", clinic, week, produced_at, formats=list(formats), source=source,
+                 patients=count, files=sorted(names.values()))
+    return names, count
+
+
+async def _render(
+    sessions: async_sessionmaker[AsyncSession], clinic: Clinic, week: Week, formats: tuple[str, ...], out: Path,
+    produced_at: datetime, progress: Callable[[int], None] | None,
+) -> tuple[dict[str, str], int]:
     from diary.export_pdf import cover_order, write_clinic_pdf
 
     ids = await patient_ids(sessions, clinic, week)
@@ -320,7 +346,7 @@ async def run_export(
             return False
     try:
         files, count = await render(sessions, clinic, week, FORMATS, export_dir(data_dir, clinic.id, week), now,
-                                    progress)
+                                    progress, source="schedule")
     except Exception as exc:
         await _finish(sessions, clinic.id, week, worker, status="failed", finished_at=now,
                       error=f"{type(exc).__name__}: {exc}"[:2000])

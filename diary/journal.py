@@ -1,4 +1,11 @@
-"""Saving a patient's entry: store it, reassess the trend at once, refresh the summary."""
+"""Saving a patient's entry: store it, reassess the trend at once, refresh the summary.
+
+An edit or a delete keeps the entry as it was in ``entry_revision`` and writes
+``entry.edited`` / ``entry.deleted`` to the audit log (the entry's id and kind,
+never its health values). Creating an entry is not audited: the entry row
+itself says when it was created and for whom, and an append-only log that can
+never be erased should not hold one row per walk of every patient.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from diary import flags, store, summary
+from diary import audit, flags, store, summary
 from diary.db import transaction
-from diary.entries import CheckIn, Walk
-from diary.models import Patient
+from diary.entries import CheckIn, Walk, dump_entry
+from diary.models import EntryRevision, Patient, User
 from diary.trend import Finding, TrendConfig
 
 
@@ -27,20 +34,39 @@ async def reassess_patient(
     return findings
 
 
+async def _keep_revision(
+    session: AsyncSession, patient: Patient, previous: Walk | CheckIn, action: str, now: datetime,
+    actor: User | None, address: str | None,
+) -> None:
+    """The entry as it was, apart from the audit log (an erasure deletes it), and the audit row."""
+    session.add(EntryRevision(entry_id=previous.id, patient_id=patient.id, action=action, at=now,
+                              by_user_id=actor.id if actor else None, previous=dump_entry(previous)))
+    await audit.record(session, action=f"entry.{action}", now=now, actor=actor, patient_id=patient.id,
+                       clinic_id=patient.clinic_id, address=address,
+                       detail={"entry_id": str(previous.id), "kind": previous.type})
+
+
 async def save_entry(
     session: AsyncSession, patient: Patient, entry: Walk | CheckIn, now: datetime,
-    config: TrendConfig | None = None,
+    config: TrendConfig | None = None, *, actor: User | None = None, address: str | None = None,
 ) -> tuple[store.PutResult, list[Finding]]:
-    """Create or replace the entry and update the patient's flags, in the caller's transaction."""
+    """Create or replace the entry and update the patient's flags, in the caller's transaction.
+
+    Replacing keeps the previous values; an identical replay (the phone sending
+    an entry twice) changes nothing and keeps nothing."""
     result = await store.put_entry(session, patient.id, entry, now)
+    if result.previous is not None and dump_entry(result.previous) != dump_entry(entry):
+        await _keep_revision(session, patient, result.previous, "edited", now, actor, address)
     return result, await reassess_patient(session, patient, now, config)
 
 
 async def remove_entry(
-    session: AsyncSession, patient: Patient, entry_id: uuid.UUID, now: datetime, config: TrendConfig | None = None
+    session: AsyncSession, patient: Patient, entry_id: uuid.UUID, now: datetime, config: TrendConfig | None = None,
+    *, actor: User | None = None, address: str | None = None,
 ) -> Walk | CheckIn | None:
     removed = await store.delete_entry(session, patient.id, entry_id)
     if removed is not None:
+        await _keep_revision(session, patient, removed, "deleted", now, actor, address)
         await reassess_patient(session, patient, now, config)
     return removed
 
@@ -52,7 +78,8 @@ async def reassess_all(
     the passing of time (a logging gap) fire even when nothing new is logged.
     One transaction per patient keeps each short; returns how many were assessed."""
     async with transaction(sessions) as db:
-        ids = list((await db.execute(select(Patient.id).where(Patient.user_id.is_not(None)))).scalars())
+        enrolled = select(Patient.id).where(Patient.user_id.is_not(None), Patient.erased_at.is_(None))
+        ids = list((await db.execute(enrolled)).scalars())
     for patient_id in ids:
         async with transaction(sessions) as db:
             patient = await db.get(Patient, patient_id)

@@ -45,6 +45,7 @@ async def enrol_patient(
 
 
 async def clinic_patient(session: AsyncSession, clinic_id: int, patient_id: int) -> Patient | None:
-    """A patient only if they belong to the clinic: the query itself is scoped."""
-    query = select(Patient).where(Patient.id == patient_id, Patient.clinic_id == clinic_id)
+    """A patient only if they belong to the clinic and are not erased: the query itself is scoped."""
+    query = select(Patient).where(Patient.id == patient_id, Patient.clinic_id == clinic_id,
+                                  Patient.erased_at.is_(None))
     return (await session.execute(query)).scalar_one_or_none()

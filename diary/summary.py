@@ -119,7 +119,7 @@ async def review_queue(session: AsyncSession, clinic_id: int, *, limit: int, off
     where = (PatientSummary.clinic_id == clinic_id, PatientSummary.open_rank > 0)
     query = (
         select(Patient, PatientSummary).join(PatientSummary, PatientSummary.patient_id == Patient.id)
-        .where(*where, Patient.clinic_id == clinic_id)
+        .where(*where, Patient.clinic_id == clinic_id, Patient.erased_at.is_(None))
         .order_by(PatientSummary.open_rank.desc(), PatientSummary.open_since.asc(), Patient.id)
         .limit(limit).offset(offset)
     )
@@ -139,8 +139,8 @@ class PatientFilter:
 async def find_patients(
     session: AsyncSession, clinic_id: int, flt: PatientFilter, now: datetime, *, limit: int, offset: int
 ) -> tuple[list[Row], int]:
-    """All patients of the clinic, searched and filtered, by name."""
-    conditions = [Patient.clinic_id == clinic_id]
+    """All patients of the clinic, searched and filtered, by name; erased patients are gone."""
+    conditions = [Patient.clinic_id == clinic_id, Patient.erased_at.is_(None)]
     if flt.search:
         like = f"%{flt.search.strip().lower()}%"
         conditions.append(or_(func.lower(Patient.name).like(like), func.lower(Patient.clinic_number).like(like)))

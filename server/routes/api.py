@@ -20,7 +20,7 @@ from diary import store
 from diary.db import transaction
 from diary.entries import Entry, EntryBody, EntryError, dump_entry, parse_entry
 from diary.journal import remove_entry, save_entry
-from server.auth import patient_of, patient_only, utcnow
+from server.auth import client_address, patient_of, patient_only, utcnow
 from server.errors import problems_response
 
 MAX_PAGE = 200
@@ -75,7 +75,7 @@ async def put_entry(
     async with transaction(state.sessions) as db:
         patient = await patient_of(db, request.user)
         try:
-            result, _ = await save_entry(db, patient, entry, now)
+            result, _ = await save_entry(db, patient, entry, now, actor=request.user, address=client_address(request))
         except store.EntryOwnedElsewhere:
             raise NotFoundException() from None
     return Response(dump_entry(entry), status_code=201 if result.created else 200,
@@ -86,7 +86,8 @@ async def put_entry(
 async def delete_entry(request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID]) -> None:
     async with transaction(state.sessions) as db:
         patient = await patient_of(db, request.user)
-        removed = await remove_entry(db, patient, entry_id, utcnow())
+        removed = await remove_entry(db, patient, entry_id, utcnow(), actor=request.user,
+                                     address=client_address(request))
     if removed is None:
         raise NotFoundException()
 

@@ -23,7 +23,7 @@ from diary.entries import Walk
 from diary.journal import remove_entry, save_entry
 from diary.models import Clinic, Patient
 from server import forms
-from server.auth import patient_of, patient_only, utcnow
+from server.auth import client_address, patient_of, patient_only, utcnow
 
 PAGE = 20
 NO_STORE = {"cache-control": "no-store"}
@@ -80,7 +80,8 @@ async def save_walk(request: Request[Any, Any, Any], state: State) -> Response[A
         result = forms.read_walk(form, clinic.timezone, now, await _pace(db, patient, state))
         if result.entry is not None:
             try:
-                saved, _ = await save_entry(db, patient, result.entry, now)
+                saved, _ = await save_entry(db, patient, result.entry, now, actor=request.user,
+                                            address=client_address(request))
             except store.EntryOwnedElsewhere:
                 raise NotFoundException() from None
             return Redirect(path=f"/diary?done={'saved' if saved.created else 'updated'}", status_code=303)
@@ -105,7 +106,7 @@ async def save_check_in(request: Request[Any, Any, Any], state: State) -> Respon
         result = forms.read_check_in(form, clinic.timezone, now)
         if result.entry is not None:
             try:
-                await save_entry(db, patient, result.entry, now)
+                await save_entry(db, patient, result.entry, now, actor=request.user, address=client_address(request))
             except store.EntryOwnedElsewhere:
                 raise NotFoundException() from None
     if result.entry is None:
@@ -139,7 +140,8 @@ async def edit_entry(request: Request[Any, Any, Any], state: State, entry_id: Fr
 async def delete_entry(request: HTMXRequest, state: State, entry_id: FromPath[uuid.UUID]) -> Response[Any]:
     async with transaction(state.sessions) as db:
         patient, _ = await _context(db, request)
-        removed = await remove_entry(db, patient, entry_id, utcnow())
+        removed = await remove_entry(db, patient, entry_id, utcnow(), actor=request.user,
+                                     address=client_address(request))
     if removed is None:
         raise NotFoundException()
     if request.htmx:
