@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 import diary.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from diary.db import make_engine
 
+MIGRATION_LOCK = 7_316_420  # any constant; names this app's migration lock
 config = context.config
 target_metadata = SQLModel.metadata
 
@@ -21,6 +22,10 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several app processes may start at once: one migrates, the others
+            # wait here and then find the schema up to date.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
 
 
