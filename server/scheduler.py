@@ -3,6 +3,8 @@ in ``diary scheduler`` when several web processes run with ``--no-scheduler``.
 
 - The daily trend pass reassesses every patient so that time-based rules (a
   patient who has stopped logging) are raised even when nothing new arrives.
+- Every hour, expired sessions, WebAuthn challenges and rate-limit counters
+  are deleted (none can be used once expired; this keeps the tables small).
 - The weekly export runs on Monday at 06:00 in each clinic's time zone and
   produces last week's files. At start it also catches up weeks missed while
   nothing ran. Each (clinic, week) is claimed atomically in the database, so
@@ -24,12 +26,13 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from diary import exports, journal
+from diary import exports, housekeeping, journal
 from diary.db import transaction
 from diary.models import Clinic
 
 log = logging.getLogger("diary.scheduler")
 DAILY_TREND_JOB = "daily-trend-pass"
+HOUSEKEEPING_JOB = "hourly-housekeeping"
 
 
 def worker_name() -> str:
@@ -40,6 +43,13 @@ async def daily_trend_pass(sessions: async_sessionmaker[AsyncSession]) -> int:
     count = await journal.reassess_all(sessions, datetime.now(UTC))
     log.info("daily trend pass: %d patients reassessed", count)
     return count
+
+
+async def hourly_housekeeping(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    async with transaction(sessions) as db:
+        pruned = await housekeeping.prune_expired(db, datetime.now(UTC))
+    log.info("housekeeping: expired rows deleted %s", pruned)
+    return pruned
 
 
 async def weekly_exports(sessions: async_sessionmaker[AsyncSession], data_dir: Path,
@@ -62,6 +72,10 @@ def build_scheduler(sessions: async_sessionmaker[AsyncSession], data_dir: Path |
     scheduler.add_job(
         daily_trend_pass, CronTrigger(hour=3, minute=15, timezone=UTC), args=[sessions], id=DAILY_TREND_JOB,
         coalesce=True, max_instances=1, misfire_grace_time=6 * 3600, replace_existing=True,
+    )
+    scheduler.add_job(
+        hourly_housekeeping, CronTrigger(minute=7, timezone=UTC), args=[sessions], id=HOUSEKEEPING_JOB,
+        coalesce=True, max_instances=1, replace_existing=True,
     )
     if data_dir is not None:
         for tz in timezones:

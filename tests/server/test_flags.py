@@ -151,7 +151,9 @@ def test_the_daily_pass_raises_a_logging_gap_without_any_new_entry(db_url, world
     assert len(gap) == 1 and gap[0].severity == "info"
 
 
-def test_diary_serve_schedules_the_daily_pass():
+def test_diary_serve_schedules_the_daily_pass_and_the_hourly_housekeeping():
     scheduler = build_scheduler(sessions=None)  # type: ignore[arg-type]
-    [job] = scheduler.get_jobs()
-    assert job.id == "daily-trend-pass" and "hour='3'" in str(job.trigger)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"daily-trend-pass", "hourly-housekeeping"}
+    assert "hour='3'" in str(jobs["daily-trend-pass"].trigger)
+    assert "minute='7'" in str(jobs["hourly-housekeeping"].trigger)

@@ -125,3 +125,23 @@ def test_counter_keys_do_not_store_the_email_in_plain_text() -> None:
     made = ratelimit.key("signin-account", " Alice@Test.example ")
     assert "alice" not in made.lower()
     assert made == ratelimit.key("signin-account", "alice@test.example")
+
+
+def test_housekeeping_deletes_only_what_has_expired(make_browser, world, db_url):  # type: ignore[no-untyped-def]
+    from diary import housekeeping
+    from diary.models import AuthSession
+
+    signed_in = make_browser()
+    signed_in.sign_in(world.emails["alice"])
+    for _ in range(2):
+        make_browser().sign_in(world.emails["bob"], "wrong password!")
+
+    async def later(db):  # type: ignore[no-untyped-def]
+        return await housekeeping.prune_expired(db, datetime.now(UTC) + timedelta(minutes=16))
+
+    async def live_sessions(db):  # type: ignore[no-untyped-def]
+        return len((await db.execute(select(AuthSession))).scalars().all())
+
+    pruned = run_db(db_url, later)
+    assert pruned["rate_counters"] == 2  # the account's and the address's counters
+    assert pruned["sessions"] == 0 and run_db(db_url, live_sessions) == 1  # alice's has not expired
