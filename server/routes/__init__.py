@@ -10,7 +10,8 @@ from server.routes.diary_pages import DIARY_ROUTES
 from server.routes.exports import EXPORT_ROUTES
 from server.routes.home import HOME_ROUTES
 from server.routes.my_data import MY_DATA_ROUTES
+from server.routes.passkeys import PASSKEY_ROUTES
 from server.routes.pwa import PWA_ROUTES
 
 ROUTES = [*HOME_ROUTES, *AUTH_ROUTES, *DIARY_ROUTES, *API_ROUTES, *QUEUE_ROUTES, *PATIENT_ROUTES, *ADMIN_ROUTES, *PWA_ROUTES, *EXPORT_ROUTES,
-          *AUDIT_ROUTES, *MY_DATA_ROUTES]
+          *AUDIT_ROUTES, *MY_DATA_ROUTES, *PASSKEY_ROUTES]

@@ -15,7 +15,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 
-from diary import accounts, audit
+from diary import accounts, audit, passkeys
 from diary.db import transaction
 from diary.models import User
 from server.auth import client_address, current_user, utcnow
@@ -32,6 +32,7 @@ def signed_in_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
 async def account_context(db: Any, request: Request[Any, Any, Any]) -> dict[str, Any]:
     user: User = request.user
     return {"user": user, "sessions": await accounts.sessions_of(db, user.id),
+            "passkeys": await passkeys.for_user(db, user.id),
             "current_session_id": request.scope["auth"].id, "values": {}, "errors": {}, "done": None}
 
 

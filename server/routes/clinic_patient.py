@@ -128,7 +128,7 @@ def _code_page(request: Request[Any, Any, Any], patient: Patient, code: str, val
     url = _enrol_url(request, code)
     return Template("clinic/code.html", headers=NO_STORE, context={
         "user": request.user, "patient": patient, "code": code, "url": url, "qr": enrolment_qr(url),
-        "valid_days": valid_days})
+        "valid_days": valid_days, "recovery": patient.user_id is not None})
 
 
 @get("/clinic/patients/new", guards=[staff_only])
@@ -183,11 +183,11 @@ async def reissue_code(request: Request[Any, Any, Any], state: State, patient_id
     settings = state.settings
     async with transaction(state.sessions) as db:
         patient = await _patient(db, request.user, patient_id)
-        if patient.user_id is not None:
-            return Redirect(path=f"/clinic/patients/{patient_id}", status_code=303)
+        # For an enrolled patient the code is a recovery code: it lets them choose a new password.
         code = await accounts.issue_enrolment_code(db, patient, utcnow(), settings.enrolment_code_valid,
                                                    request.user.id)
-        await audit.record(db, action="enrolment.code_issued", now=utcnow(), actor=request.user, patient_id=patient.id)
+        await audit.record(db, action="enrolment.code_issued", now=utcnow(), actor=request.user, patient_id=patient.id,
+                           detail={"recovery": patient.user_id is not None})
     return _code_page(request, patient, code, settings.enrolment_code_valid.days)
 
 
