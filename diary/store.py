@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary.entries import CheckIn, Walk
-from diary.models import EntryRow
+from diary.models import EntryRow, Patient
 
 _TIME_FIELD = {"walk": "walked_at", "check_in": "recorded_at"}
 _MODEL = {"walk": Walk, "check_in": CheckIn}
@@ -67,7 +67,14 @@ class PutResult:
 
 
 async def put_entry(session: AsyncSession, patient_id: int, entry: Walk | CheckIn, now: datetime) -> PutResult:
-    """Create the entry, or replace the patient's own entry with the same id."""
+    """Create the entry, or replace the patient's own entry with the same id.
+
+    One patient's saves take turns: the patient's row is locked until the
+    transaction ends. Without it, on PostgreSQL, two saves at once (a phone
+    replaying its queue while the first send is still in flight) could both
+    insert the same entry id or the patient's first summary row and fail with
+    a unique violation. SQLite's BEGIN IMMEDIATE already serialises writers."""
+    await session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
     row = await session.get(EntryRow, entry.id)
     values = row_values(entry)
     if row is None:

@@ -1,4 +1,5 @@
-"""The ``diary`` command: serve, scheduler, migrate, create-user, enrol-patient, demo, export, assess, schema."""
+"""The ``diary`` command: serve, scheduler, migrate, create-user, enrol-patient, demo, export, backup, restore,
+assess, schema."""
 
 from __future__ import annotations
 
@@ -232,6 +233,55 @@ def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
     return bar()
 
 
+PG_BACKUP_HINT = ("DIARY_DATABASE_URL is a PostgreSQL database: back it up with pg_dump -Fc and restore it "
+                  "with pg_restore (see Backups in the README)")
+
+
+def _sqlite_file(command: str) -> Path | None:
+    from diary import backup
+
+    path = backup.sqlite_path(_settings().db_url)
+    if path is None:
+        print(f"diary {command}: {PG_BACKUP_HINT}", file=sys.stderr)
+    return path
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the SQLite database, safe while the app runs."""
+    from diary import backup
+
+    db_path = _sqlite_file("backup")
+    if db_path is None:
+        return 2
+    try:
+        written = backup.backup(db_path, Path(args.dest), _now())
+    except backup.BackupError as exc:
+        print(f"diary backup: {exc}", file=sys.stderr)
+        return 2
+    print(f"Backed up {db_path} to {written} ({written.stat().st_size:,} bytes, integrity check ok).")
+    print("Keep DIARY_DATA_DIR/exports/ with it, and DIARY_SECRET_KEY somewhere else.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup in place of the SQLite database; the app must be stopped."""
+    from diary import backup
+
+    db_path = _sqlite_file("restore")
+    if db_path is None:
+        return 2
+    try:
+        restored = backup.restore(Path(args.src), db_path, _now())
+    except backup.BackupError as exc:
+        print(f"diary restore: {exc}", file=sys.stderr)
+        return 2
+    print(f"Restored {args.src} (migration {restored.revision}) to {db_path}.")
+    if restored.kept_aside:
+        print(f"The database that was there is kept as {restored.kept_aside}.")
+    print("Start diary serve again: it applies any pending migrations first.")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
@@ -283,6 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", action="append", help="pdf, csv or fhir; repeat for several (default: all)")
     p.add_argument("--out", required=True, help="directory to write into")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("backup", help="copy the SQLite database consistently, while the app runs")
+    p.add_argument("dest", help="file to write, or an existing directory to write a dated file into")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="put a backup in place of the SQLite database (stop the server first)")
+    p.add_argument("src", help="a file written by diary backup")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the interchange format")
     p.add_argument("--out", help="write to this file instead of stdout")
