@@ -181,12 +181,12 @@ def _refuse_if_in_use(db_path: Path) -> None:
         conn.execute("PRAGMA locking_mode=EXCLUSIVE")
         conn.execute("BEGIN EXCLUSIVE")
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
-        conn.close()
+    except sqlite3.DatabaseError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise BackupError(f"the database {db_path} is in use: stop diary serve and diary scheduler first") from None
-        raise BackupError(f"cannot lock the current database {db_path}: {exc}") from None
-    conn.close()
+        # Otherwise the current file is damaged, a good reason to restore; it is kept aside all the same.
+    finally:
+        conn.close()
 
 
 def _same_owner_and_mode(current: Path, new: Path) -> None:

@@ -89,6 +89,14 @@ def test_restore_keeps_the_current_database_aside(database, db_url, capsys):  # 
     assert (patient_count(database), patient_count(aside)) == (1, 3)
 
 
+def test_restore_replaces_a_damaged_current_database_and_keeps_it(database, capsys):  # type: ignore[no-untyped-def]
+    backup = backup_of(database, capsys)
+    database.write_bytes(b"\0" * 8192)  # what a failing disk may leave
+    assert cli.main(["restore", str(backup)]) == 0
+    [aside] = database.parent.glob("diary.sqlite3.before-restore-*")
+    assert aside.read_bytes() == b"\0" * 8192 and patient_count(database) == 1
+
+
 def test_restore_refuses_a_file_that_is_not_a_database(database, tmp_path, capsys):  # type: ignore[no-untyped-def]
     notes = tmp_path / "notes.txt"
     notes.write_text("not a database\n" * 100)
