@@ -17,7 +17,7 @@ def test_a_patient_signs_in_and_logs_a_walk_by_tapping(phone, patient):  # type:
     page.keyboard.type(patient.email)
     page.locator("#password").tap()
     page.keyboard.type(patient.password)
-    page.get_by_role("button", name="Sign in").tap()
+    page.get_by_role("button", name="Sign in", exact=True).tap()
     wait_for_path(page, "/diary")
     assert page.get_by_role("heading", name="My walking diary").is_visible()
 
