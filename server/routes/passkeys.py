@@ -92,7 +92,7 @@ async def register_finish(request: Request[Any, Any, Any], state: State) -> Resp
             return refused(str(exc))
         await audit.record(db, action="passkey.added", now=now, actor=user, address=address,
                            detail={"passkey_id": passkey.id, "name": passkey.name})
-    return Response(content={"redirect": "/account?done=passkey_added"}, status_code=201, headers=NO_STORE)
+    return Response(content={"redirect": "/account?done=passkey_added#passkeys-h"}, status_code=201, headers=NO_STORE)
 
 
 @post("/account/passkeys/{passkey_id:int}/remove", guards=[signed_in_only])
@@ -104,7 +104,7 @@ async def remove_passkey(request: Request[Any, Any, Any], state: State, passkey_
             raise NotFoundException()
         await audit.record(db, action="passkey.removed", now=utcnow(), actor=user, address=client_address(request),
                            detail={"passkey_id": removed.id, "name": removed.name})
-    return Redirect(path="/account?done=passkey_removed", status_code=303)
+    return Redirect(path="/account?done=passkey_removed#passkeys-h", status_code=303)
 
 
 # --- signing in ---------------------------------------------------------------------
