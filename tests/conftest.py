@@ -140,30 +140,31 @@ def run_db(url: str, work):  # type: ignore[no-untyped-def]
     return asyncio.run(go())
 
 
+async def build_world(db, now: datetime) -> World:  # type: ignore[no-untyped-def]
+    """The named test users, in the caller's transaction (the ``world`` fixture, and module-wide setups)."""
+    ids: dict[str, int] = {}
+    emails: dict[str, str] = {}
+    clinic_a = await accounts.get_or_create_clinic(db, "Clinic A")
+    clinic_b = await accounts.get_or_create_clinic(db, "Clinic B")
+    for name, clinic, role in (("nurse", clinic_a, Role.clinician), ("admin", clinic_a, Role.admin),
+                               ("stranger", clinic_b, Role.clinician)):
+        user = await accounts.create_user(db, clinic=clinic, role=role, email=f"{name}@test.example",
+                                          password=PASSWORD, now=now)
+        ids[name], emails[name] = user.id, user.email
+    for index, name in enumerate(("alice", "bob")):
+        patient, code = await patients.enrol_patient(
+            db, clinic_id=clinic_a.id, name=name.title(), clinic_number=f"A-{index}", now=now,
+            code_valid_for=timedelta(days=14))
+        user = await accounts.redeem_enrolment_code(db, code, f"{name}@test.example", PASSWORD, now)
+        ids[name], ids[f"{name}_patient"], emails[name] = user.id, patient.id, user.email
+    ids["clinic_a"], ids["clinic_b"] = clinic_a.id, clinic_b.id
+    return World(ids=ids, emails=emails)
+
+
 @pytest.fixture
 def world(db_url: str) -> World:
     now = datetime.now(UTC)
-
-    async def build(db):  # type: ignore[no-untyped-def]
-        ids: dict[str, int] = {}
-        emails: dict[str, str] = {}
-        clinic_a = await accounts.get_or_create_clinic(db, "Clinic A")
-        clinic_b = await accounts.get_or_create_clinic(db, "Clinic B")
-        for name, clinic, role in (("nurse", clinic_a, Role.clinician), ("admin", clinic_a, Role.admin),
-                                   ("stranger", clinic_b, Role.clinician)):
-            user = await accounts.create_user(db, clinic=clinic, role=role, email=f"{name}@test.example",
-                                              password=PASSWORD, now=now)
-            ids[name], emails[name] = user.id, user.email
-        for index, name in enumerate(("alice", "bob")):
-            patient, code = await patients.enrol_patient(
-                db, clinic_id=clinic_a.id, name=name.title(), clinic_number=f"A-{index}", now=now,
-                code_valid_for=timedelta(days=14))
-            user = await accounts.redeem_enrolment_code(db, code, f"{name}@test.example", PASSWORD, now)
-            ids[name], ids[f"{name}_patient"], emails[name] = user.id, patient.id, user.email
-        ids["clinic_a"], ids["clinic_b"] = clinic_a.id, clinic_b.id
-        return World(ids=ids, emails=emails)
-
-    return run_db(db_url, build)
+    return run_db(db_url, lambda db: build_world(db, now))
 
 
 def csrf_from(html: str) -> str:
