@@ -24,6 +24,8 @@ from diary.models import (
 from tests.conftest import PASSWORD, run_db, signed_in
 
 NOW = datetime.now(UTC)
+BOTH_DATABASES = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 
 
 def walk(hours_ago: float = 2, **overrides):  # type: ignore[no-untyped-def]
@@ -104,6 +106,7 @@ def test_the_download_is_the_interchange_format_with_exactly_the_patients_entrie
         world.ids["alice"], world.ids["clinic_a"], world.ids["alice_patient"], "testclient")
 
 
+@BOTH_DATABASES
 def test_a_long_history_comes_a_page_at_a_time_without_losing_or_repeating_entries(alice, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(patient_data, "PAGE", 3)
     same_time = (NOW - timedelta(hours=5)).isoformat()
@@ -166,6 +169,7 @@ def test_a_patient_asks_once_sees_the_request_and_may_cancel_it(alice, admin, wo
     assert (cancelled.actor_user_id, cancelled.patient_id) == (world.ids["alice"], world.ids["alice_patient"])
 
 
+@BOTH_DATABASES
 def test_confirming_erases_the_patient_and_keeps_the_audit_log(alice, admin, make_browser, world, db_url):  # type: ignore[no-untyped-def]
     body = walk()
     put(alice, body)
