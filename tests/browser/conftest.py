@@ -133,7 +133,9 @@ def entries(context: BrowserContext) -> list[dict[str, Any]]:
 
 def controlled(page: Page) -> None:
     """Wait until the service worker controls the page (installed, shell cached, claimed)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
+    # An arrow function, not an expression: Playwright evals a bare expression, which the CSP forbids.
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+                           timeout=15_000)
 
 
 def shot(page: Page, name: str) -> Path:

@@ -54,7 +54,7 @@ def test_the_offline_states_have_no_serious_accessibility_problems(reader, patie
     page.goto("/diary/check-ins/new")
     controlled(page)
     reader.set_offline(True)
-    page.wait_for_function("!navigator.onLine")
+    page.wait_for_function("() => !navigator.onLine")
     page.locator('input[name="sudden_onset"]').check()
     page.get_by_role("button", name="Save check-in").tap()
     page.locator("#offline-advice .advice.emergency").wait_for()

@@ -68,7 +68,7 @@ def test_a_measured_walk_of_500_m_with_pain_at_200_m(walker, patient):  # type: 
         nonlocal seen
         walker.set_geolocation({"latitude": point[0], "longitude": point[1], "accuracy": accuracy})
         seen += 1
-        page.wait_for_function(f"DiaryGps.received() >= {seen}")
+        page.wait_for_function(f"() => DiaryGps.received() >= {seen}")
         page.clock.fast_forward(int(seconds * 1000))
 
     onset_at = 20  # 200 m along the route

@@ -21,7 +21,7 @@ def tap_choice(page, name: str, value: str) -> None:  # type: ignore[no-untyped-
 
 def go_offline(context, page) -> None:  # type: ignore[no-untyped-def]
     context.set_offline(True)
-    page.wait_for_function("!navigator.onLine")
+    page.wait_for_function("() => !navigator.onLine")
 
 
 def test_two_entries_logged_offline_reach_the_diary_once(phone, patient):  # type: ignore[no-untyped-def]
@@ -148,7 +148,7 @@ def test_a_rejected_entry_stays_with_the_servers_message_until_corrected(phone, 
     page.locator("#pain_onset_m_exact").fill("250")
     page.get_by_role("button", name="Save walk").tap()
     wait_for_path(page, "/diary", "done=saved")
-    page.wait_for_function(f"{ALL}.then(items => items.length === 0)")  # it is in the diary now
+    page.wait_for_function(f"() => {ALL}.then(items => items.length === 0)")  # it is in the diary now
     expect(page.locator(".offline-problem")).to_have_count(0)
     expect(page.locator("#offline-count")).to_have_count(0)
     [saved] = entries(phone)
@@ -198,7 +198,7 @@ def test_signing_out_with_entries_waiting_warns_then_clears_them(phone, patient)
 
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.get_by_role("button", name="Sign out").tap()
-    page.wait_for_function("document.querySelector('#offline-count')")
+    page.wait_for_function("() => document.querySelector('#offline-count')")
     assert len(dialogs) == 1 and "1 entry is saved on this phone and not yet in your diary" in dialogs[0]
     assert page.url.endswith("/diary") and waiting(page) == 1
 
