@@ -50,8 +50,10 @@ async def act_on_flag(
         await flags.snooze(session, flag, user.id, now, int(days))
     else:
         raise ReviewError("action", "Unknown action.")
+    # The note itself is kept with the flag's history (erased with the patient);
+    # the permanent log says only that there was one.
     await audit.record(session, action=f"flag.{action}", now=now, actor=user, patient_id=patient.id,
-                       detail={"flag_id": flag.id, "rule": flag.rule, "note": note, "days": days or None})
+                       detail={"flag_id": flag.id, "rule": flag.rule, "with_note": bool(note), "days": days or None})
     await summary.refresh_flags(session, patient, now)
     return flag
 

@@ -170,10 +170,14 @@ def test_flag_actions_record_who_and_when(nurse, clinic, db_url, world):  # type
     async def trail(db):  # type: ignore[no-untyped-def]
         events = [(e.action, e.by_user_id) for e in (await db.execute(
             select(FlagEvent).where(FlagEvent.flag_id == flag.id).order_by(FlagEvent.id))).scalars()]
-        audits = [a.action for a in (await db.execute(
-            select(AuditEvent).where(AuditEvent.patient_id == pid).order_by(AuditEvent.id))).scalars()]
-        return events, audits
-    events, audits = run_db(db_url, trail)
+        rows = list((await db.execute(
+            select(AuditEvent).where(AuditEvent.patient_id == pid).order_by(AuditEvent.id))).scalars())
+        return events, rows
+    events, rows = run_db(db_url, trail)
+    audits = [a.action for a in rows]
+    # The notes stay with the flag (erased with the patient), never in the permanent log.
+    assert all("Phoned" not in str(a.detail) and "dressing" not in str(a.detail) for a in rows)
+    assert [a.detail["with_note"] for a in rows if a.action.startswith("flag.")] == [False, True, True]
     assert events[1:] == [("acknowledged", world.ids["nurse"]), ("noted", world.ids["nurse"]),
                           ("resolved", world.ids["nurse"])]
     assert ["flag.acknowledge", "flag.note", "flag.resolve"] == [a for a in audits if a.startswith("flag.")]
