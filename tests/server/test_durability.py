@@ -216,11 +216,12 @@ def test_acknowledged_entries_survive_sigkill_of_the_server(backend, db_url, tmp
     in_flight = writers.lost
     assert not writers.refused(), f"the server refused entries before the kill: {set(writers.refused().values())}"
     assert len(in_flight) >= 1, "the kill landed when no request was in flight"
-    print(f"{len(acknowledged)} acknowledged, {len(in_flight)} in flight at the kill")
 
     with live_server(tmp_path, "--no-scheduler", database_url=pg_url) as server:
         stored = stored_entries(db_url)
         assert_stored_as_sent(writers, stored, must_have=acknowledged)
+        kept = in_flight & {id_ for id_, _ in stored}
+        print(f"{len(acknowledged)} acknowledged, {len(in_flight)} in flight at the kill, {len(kept)} of those stored")
         # Sessions are kept in the database: the phones carry on without signing in again.
         for session in sessions:
             with httpx.Client(base_url=server.base, cookies=session.cookies, timeout=30) as client:
