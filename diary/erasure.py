@@ -57,6 +57,9 @@ async def _pending(session: AsyncSession, patient_id: int) -> ErasureRequest | N
 async def request_erasure(session: AsyncSession, patient: Patient, user: User, now: datetime,
                           address: str | None = None) -> ErasureRequest:
     """The patient's pending request: the one already waiting, or a new one (audited)."""
+    # Two clicks at once: the row lock makes the second wait, then find the first's
+    # request (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+    await session.execute(select(Patient.id).where(Patient.id == patient.id).with_for_update())
     waiting = await _pending(session, patient.id)
     if waiting is not None:
         return waiting
