@@ -19,7 +19,7 @@ from diary.chart import distance_chart
 from diary.db import transaction
 from diary.entries import CheckIn, Walk
 from diary.models import Clinic, EnrolmentCode, Patient, PatientSummary, Role, SuspectedType, User
-from server.auth import staff_only, utcnow
+from server.auth import client_address, staff_only, utcnow
 from server.qr import enrolment_qr
 
 NO_STORE = {"cache-control": "no-store"}
@@ -69,8 +69,24 @@ async def patient_page(request: Request[Any, Any, Any], state: State, patient_id
         "chart": chart, "entries": list(reversed(entries))[:ENTRIES_SHOWN], "flags": patient_flags, "live": live,
         "events": events, "views": views, "flagged": flagged, "abi": abi_words(patient.resting_abi),
         "codes": codes, "now": now, "chart_days": CHART_DAYS, "people": people,
+        "sessions_ended": _int_or_none(request.query_params.get("signed_out")),
     }
     return Template("clinic/patient.html", context=context, headers=NO_STORE)
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+@post("/clinic/patients/{patient_id:int}/sessions/end", guards=[staff_only])
+async def end_patient_sessions(request: Request[Any, Any, Any], state: State, patient_id: FromPath[int]) -> Redirect:
+    """A lost or shared phone: sign the patient out everywhere (the diary is kept)."""
+    async with transaction(state.sessions) as db:
+        patient = await _patient(db, request.user, patient_id)
+        ended = await accounts.end_all_sessions(db, patient.user_id) if patient.user_id else 0
+        await audit.record(db, action="patient.sessions_ended", now=utcnow(), actor=request.user,
+                           patient_id=patient.id, detail={"ended": ended}, address=client_address(request))
+    return Redirect(path=f"/clinic/patients/{patient_id}?signed_out={ended}#enrol-h", status_code=303)
 
 
 async def _people(db: Any, clinic_id: int) -> dict[int, User]:
@@ -200,4 +216,4 @@ async def revoke_codes(request: Request[Any, Any, Any], state: State, patient_id
     return Redirect(path=f"/clinic/patients/{patient_id}", status_code=303)
 
 
-PATIENT_ROUTES = [patient_page, flag_action, mark_reviewed, new_patient, create_patient, reissue_code, revoke_codes]
+PATIENT_ROUTES = [patient_page, flag_action, mark_reviewed, end_patient_sessions, new_patient, create_patient, reissue_code, revoke_codes]
