@@ -201,11 +201,16 @@ def test_a_passkey_without_user_verification_is_refused(alice, phone, make_brows
 # --- what is refused ------------------------------------------------------------------------
 
 
-def test_a_replayed_assertion_is_refused(phone, make_browser, db_url):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_a_replayed_assertion_is_refused_in_any_process(phone, make_browser, db_url):  # type: ignore[no-untyped-def]
+    # Each browser has an app instance of its own, as if each talked to another process.
     browser = make_browser()
     begin = begin_sign_in(browser)
     credential = phone.get(begin["publicKey"])
-    assert finish_sign_in(browser, begin["token"], credential).status_code == 200
+    other_process = make_browser()
+    other_process.refresh_token("/login")
+    assert finish_sign_in(other_process, begin["token"], credential).status_code == 200
     thief = make_browser()
     thief.refresh_token("/login")
     replayed = finish_sign_in(thief, begin["token"], credential)

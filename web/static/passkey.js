@@ -68,6 +68,8 @@
       headers: { "content-type": "application/json", "x-csrftoken": csrfToken() },
       body: JSON.stringify(body || {}),
     }).then(function (response) {
+      // A session that ended meanwhile is sent to the sign-in page, which is no JSON.
+      if (response.redirected) throw new Error("You are signed out. Please sign in again.");
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) throw new Error(data.error || "Something went wrong. Please reload the page and try again.");
         return data;
