@@ -123,14 +123,16 @@ async def enrol(request: Request[Any, Any, Any], state: State) -> Response[Any]:
                 return throttle.too_many("auth/enrol.html", context, wait, field="code")
         try:
             async with transaction(state.sessions) as db:
-                user = await accounts.redeem_enrolment_code(db, values["code"], values["email"], password, now)
+                user = await accounts.redeem_enrolment_code(db, values["code"], values["email"], password, now,
+                                                            address=client_address(request))
                 return await signed_in_response(request, db, state.settings, user, False, "/diary?welcome=1",
                                                  method="enrolment")
         except accounts.AccountError as exc:
             errors[exc.field] = str(exc)
-            if exc.field == "code":
-                # A wrong code counts against the address; its own transaction,
-                # because the failed redemption's was rolled back.
+            if exc.field in ("code", "email"):
+                # A wrong code (or, with a recovery code, the wrong email) counts
+                # against the address; in its own transaction, because the
+                # failed redemption's was rolled back.
                 async with transaction(state.sessions) as db:
                     await ratelimit.record_failure(db, limits, now)
                     await audit.record(db, action="enrolment.code_refused", now=now,
