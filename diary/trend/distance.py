@@ -10,7 +10,7 @@ A walk of 0 m counts as 0 m: it is what the patient reported.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -132,16 +132,43 @@ def best_baselines(tl: Timeline, cfg: TrendConfig) -> dict[str, Baseline | None]
     for at in inside:
         starts.update((at - width, at))
     values = {m.key: [m.value(w) for w in tl.walks] for m in METRICS}
+    # The windows are tried in time order, so both of their edges only move forward:
+    # each metric's values in the window are kept sorted as walks enter and leave,
+    # rather than sorted afresh for every window (which made a patient who logs
+    # several walks a day cost many times more to assess).
+    window: dict[str, list[float]] = {key: [] for key in values}
+    lo = hi = 0
     for start in sorted(s for s in starts if span_start <= s <= last_start):
-        lo, hi = bisect_right(times, start), bisect_right(times, start + width)
+        new_lo, new_hi = bisect_right(times, start), bisect_right(times, start + width)
+        for key, vals in values.items():
+            _slide(window[key], vals, (lo, hi), (new_lo, new_hi))
+        lo, hi = new_lo, new_hi
         if hi - lo < cfg.baseline_min_walks:
             continue
-        for key, vals in values.items():
-            mid = median(vals[lo:hi])
+        for key in values:
+            mid = _sorted_median(window[key])
             current = best[key]
             if current is None or mid > current.median_m:
                 best[key] = Baseline(mid, start, start + width, hi - lo)
     return best
+
+
+def _slide(window: list[float], vals: list[float], old: tuple[int, int], new: tuple[int, int]) -> None:
+    """Make the sorted ``window`` hold ``vals[new[0]:new[1]]`` instead of ``vals[old[0]:old[1]]``."""
+    (lo, hi), (new_lo, new_hi) = old, new
+    if new_lo >= hi:  # no overlap: start again
+        window[:] = sorted(vals[new_lo:new_hi])
+        return
+    for value in vals[lo:new_lo]:
+        del window[bisect_left(window, value)]
+    for value in vals[hi:new_hi]:
+        insort(window, value)
+
+
+def _sorted_median(values: list[float]) -> float:
+    """``statistics.median`` of an already sorted list, to the same bit."""
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 def compare(tl: Timeline, cfg: TrendConfig, metric: Metric, threshold_fraction: float) -> Comparison | None:
