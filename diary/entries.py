@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
@@ -23,7 +24,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    RootModel,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -33,6 +33,8 @@ from pydantic import (
 MAX_DISTANCE_M = 100_000
 MAX_RELIEF_MINUTES = 720
 MAX_FUTURE = timedelta(hours=24)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 MAX_NOTE_CHARS = 2000
 MAX_WOUND_DAYS = 3650
 MAX_DURATION_MIN = 1440
@@ -90,6 +92,10 @@ class ColourChange(StrEnum):
 
 
 def _not_in_future(value: datetime, info: ValidationInfo) -> datetime:
+    # Outside these years a time is a typo, and near the ends of Python's range
+    # turning it into UTC or a clinic's zone overflows.
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be between the years {EARLIEST.year} and {LATEST.year - 1}")
     now = (info.context or {}).get("now")
     if now is not None and value - now > MAX_FUTURE:
         raise ValueError("must not be more than 24 hours in the future")
@@ -196,10 +202,6 @@ class CheckIn(_EntryBase):
 Entry = Annotated[Union[Walk, CheckIn], Field(discriminator="type")]
 
 
-class EntryBody(RootModel[Entry]):
-    """One entry, as a request or response body."""
-
-
 class Document(BaseModel):
     """An interchange document: ``{"entries": [...]}``."""
 
@@ -248,12 +250,36 @@ def parse_entry(data: Any, now: datetime | None = None) -> Walk | CheckIn:
         raise EntryError(problems_from(exc)) from None
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        twice = sorted(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
+        raise ValueError(f"the key {', '.join(map(repr, twice[:5]))} appears more than once")
+    return found
+
+
+def read_json(raw: str | bytes, what: str = "document") -> Any:
+    """JSON as the interchange format accepts it: UTF-8, no key twice, no NaN or Infinity.
+
+    A key given twice is refused rather than guessed at (parsers disagree on
+    which one wins), and nesting too deep for the parser is bad input, not a crash.
+    """
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text, object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise EntryError([(what, "not valid JSON (nested too deeply)")]) from None
+    except ValueError as exc:  # also JSONDecodeError, UnicodeDecodeError, integers too long to read
+        raise EntryError([(what, f"not valid JSON ({exc})")]) from None
+
+
 def parse_document(raw: str | bytes, now: datetime | None = None) -> list[Walk | CheckIn]:
     """Parse an interchange document; errors name the entry (index and id) and field."""
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EntryError([("document", f"not valid JSON ({exc})")]) from None
+    data = read_json(raw)
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise EntryError([("document", 'expected an object {"entries": [...]}')])
     entries: list[Walk | CheckIn] = []

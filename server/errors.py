@@ -38,12 +38,14 @@ def bad_request(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     problems = [tidy_problem(str(e.get("key") or "").split("."), str(e.get("message", ""))) for e in extra]
     if not problems:
         problems = [("body", f"not valid JSON ({exc.detail})" if exc.detail else "the request could not be read")]
-    # A well-formed body with bad values is 422; anything unreadable is 400.
-    semantic = bool(extra) and all(e.get("source") == "body" and e.get("key") for e in extra)
+    # A well-formed body with bad values is 422; anything unreadable, or a bad
+    # query or path parameter, is 400. Litestar names no source for the fields
+    # of a pydantic body (their keys start at the model: "walk.note").
+    semantic = bool(extra) and all(e.get("key") and e.get("source", "body") == "body" for e in extra)
     if is_api(request):
         return problems_response(problems, status=422 if semantic else 400)
-    return Response(content="Bad request: " + "; ".join(m for _, m in problems), status_code=400,
-                    media_type="text/plain")
+    said = "; ".join(m for _, m in problems) if extra else (exc.detail or "the request could not be read")
+    return Response(content=f"Bad request: {said}", status_code=400, media_type="text/plain")
 
 
 def not_found(request: Request[Any, Any, Any], _exc: NotFoundException) -> Response[Any]:

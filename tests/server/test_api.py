@@ -202,9 +202,8 @@ def test_an_oversized_body_is_refused(alice):  # type: ignore[no-untyped-def]
 def test_openapi_describes_the_entry_bodies(browser):  # type: ignore[no-untyped-def]
     spec = browser.client.get("/schema/openapi.json").json()
     put = spec["paths"]["/api/v1/entries/{entry_id}"]["put"]
-    body_ref = put["requestBody"]["content"]["application/json"]["schema"]["allOf"][0]["$ref"]
-    body = spec["components"]["schemas"][body_ref.rsplit("/", 1)[1]]
-    assert "Walk" in json.dumps(body) and "CheckIn" in json.dumps(body)
+    body = put["requestBody"]["content"]["application/json"]["schema"]
+    assert [ref["$ref"].rsplit("/", 1)[1] for ref in body["oneOf"]] == ["Walk", "CheckIn"]
     walk_schema = spec["components"]["schemas"]["Walk"]["properties"]
     assert walk_schema["distance_m"]["maximum"] == 100000
     assert "get" in spec["paths"]["/api/v1/entries"]
