@@ -149,3 +149,12 @@ def test_the_api_keeps_to_its_schema_for_a_signed_in_patient(api_schema, live: L
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_the_api_tells_an_anonymous_visitor_only_401_or_404(api_schema, live: Live, label: str) -> None:  # type: ignore[no-untyped-def]
     assert set(fuzz(api_schema, label, live.anonymous, None)) <= {401, 404}
+
+
+def test_the_schema_is_served_as_json_with_no_browser_ui(live: Live) -> None:
+    """The OpenAPI browser UIs load their scripts from elsewhere; only the JSON is served."""
+    spec = httpx.get(f"{live.base}/schema/openapi.json", timeout=10)
+    assert spec.headers["content-type"].startswith("application/vnd.oai.openapi+json") and spec.json()["paths"]
+    for ui in ("swagger", "redoc", "elements", "rapidoc", "scalar"):
+        page = httpx.get(f"{live.base}/schema/{ui}", timeout=10)
+        assert page.status_code == 404 and "<script" not in page.text, ui
