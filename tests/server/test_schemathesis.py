@@ -15,10 +15,13 @@ database pool does not survive). The run is fixed (derandomized) and bounded to
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +29,7 @@ import requests
 import schemathesis
 from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -33,6 +37,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from tests.diary.test_entry_properties import check_ins, walks
 from tests.live import diary, live_env, running_server, token_of
 
 pytestmark = pytest.mark.live
@@ -111,11 +116,19 @@ def _address_the_body(case: schemathesis.Case) -> schemathesis.Case:
     return case
 
 
+def _with_entry(case_and_entry: tuple[schemathesis.Case, dict[str, Any]]) -> schemathesis.Case:
+    """A PUT of a valid walk or check-in (from the property tests' strategies) to its own id."""
+    case, entry = case_and_entry
+    case.body = entry
+    case.path_parameters = {**(case.path_parameters or {}), "entry_id": entry["id"]}
+    return case
+
+
 def fuzz(api_schema: schemathesis.BaseSchema, label: str, visitor: Visitor, known_id: str | None) -> list[int]:
     """Send ``EXAMPLES`` generated requests to one operation; the status codes it answered.
 
     Valid and invalid cases; for an operation on one entry, also cases on an entry
-    that exists, and for PUT bodies sent to their own id, so success is tried too."""
+    that exists, and for PUT bodies sent to their own id and valid entries, so success is tried too."""
     operation = api_schema.find_operation_by_label(label)
     assert operation is not None, f"{label} is not in the schema"
     cases = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(GenerationMode.NEGATIVE)
@@ -123,6 +136,7 @@ def fuzz(api_schema: schemathesis.BaseSchema, label: str, visitor: Visitor, know
         cases |= operation.as_strategy(GenerationMode.POSITIVE, path_parameters={"entry_id": known_id})
     if label.startswith("PUT "):
         cases |= operation.as_strategy(GenerationMode.POSITIVE).map(_address_the_body)
+        cases |= st.tuples(operation.as_strategy(GenerationMode.POSITIVE), walks() | check_ins()).map(_with_entry)
     session, seen = visitor.session(), []
 
     @FIXED
@@ -149,6 +163,21 @@ def test_the_api_keeps_to_its_schema_for_a_signed_in_patient(api_schema, live: L
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_the_api_tells_an_anonymous_visitor_only_401_or_404(api_schema, live: Live, label: str) -> None:  # type: ignore[no-untyped-def]
     assert set(fuzz(api_schema, label, live.anonymous, None)) <= {401, 404}
+
+
+def test_the_schemathesis_command_finds_nothing(live: Live, tmp_path: Path) -> None:
+    """The ``st run`` pipeline too: examples, coverage (boundary and missing values), fuzzing and
+    stateful sequences (a PUT followed by GET and DELETE of what it made), deterministic."""
+    cookie = "; ".join(f"{name}={value}" for name, value in live.patient.cookies.items())
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("st")), "run", f"{live.base}/schema/openapi.json",
+         "--checks", ",".join(check.__name__ for check in CHECKS), "--max-examples", str(EXAMPLES),
+         "--generation-deterministic", "--continue-on-failure", "--no-color",
+         "--header", f"Cookie: {cookie}", "--header", f"x-csrftoken: {live.patient.csrf_token}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,  # its cache of past failures stays in tmp_path
+    )
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
+    assert "4 selected / 4 total" in run.stdout
 
 
 def test_the_schema_is_served_as_json_with_no_browser_ui(live: Live) -> None:
