@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Router
 
 from server.strict_forms import StrictFormRequest, unreadable_form
+from server.routes.account import ACCOUNT_ROUTES
 from server.routes.api import API_ROUTES
 from server.routes.audit_pages import AUDIT_ROUTES
 from server.routes.auth_pages import AUTH_ROUTES
@@ -26,7 +27,7 @@ from server.routes.passkeys import PASSKEY_ROUTES
 from server.routes.pwa import PWA_ROUTES
 
 ROUTES = [*HOME_ROUTES, *AUTH_ROUTES, *DIARY_ROUTES, *API_ROUTES, *QUEUE_ROUTES, *PATIENT_ROUTES, *ADMIN_ROUTES, *PWA_ROUTES, *EXPORT_ROUTES,
-          *AUDIT_ROUTES, *MY_DATA_ROUTES, *PASSKEY_ROUTES]
+          *ACCOUNT_ROUTES, *PASSKEY_ROUTES, *AUDIT_ROUTES, *MY_DATA_ROUTES]
 
 
 def _is_api(route: Any) -> bool:
