@@ -26,6 +26,7 @@ from litestar.template.config import TemplateConfig
 from diary.db import make_engine, make_sessionmaker
 from server import auth, errors
 from server.headers import security_headers
+from server.strict_forms import forget_form_bodies
 from server.routes import ROUTES
 from server.scheduler import build_scheduler, clinic_timezones
 from server.settings import Settings
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
         middleware=[auth.SessionMiddleware()],
         # Every response, errors and unknown paths included, gets the security headers.
         before_send=[security_headers(hsts=settings.secure_cookies)],
+        after_response=forget_form_bodies,
         csrf_config=csrf,
         compression_config=CompressionConfig(backend="gzip", exclude=NOT_COMPRESSED),
         template_config=templates,

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from litestar import Request, Response
+from litestar._parsers import parse_url_encoded_form_data
 from litestar.datastructures import FormMultiDict
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, HTTPException
@@ -54,3 +55,14 @@ class StrictFormRequest(HTMXRequest):
 def unreadable_form(_request: Request[Any, Any, Any], _exc: UnicodeDecodeError) -> Response[Any]:
     """The CSRF check reads the form before the page does, with the app's lenient request class."""
     return Response(content="Bad request: the form is not UTF-8.", status_code=400, media_type="text/plain")
+
+
+def forget_form_bodies(_request: Request[Any, Any, Any]) -> None:
+    """After every response: empty Litestar's memo of parsed form bodies.
+
+    Litestar memoises the last 1,024 url-encoded bodies it parsed (an
+    ``lru_cache``), which would keep patients' notes and sign-in passwords in
+    the process's memory long after the request. Parsing a form again costs
+    microseconds; keeping health data where it does not belong is not worth them.
+    """
+    parse_url_encoded_form_data.cache_clear()

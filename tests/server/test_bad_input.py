@@ -187,3 +187,14 @@ def test_times_at_the_ends_of_the_calendar_are_422_naming_the_field(alice):  # t
         response = alice.api("PUT", f"/api/v1/entries/{body['id']}", json=body)
         assert_api_problem(response, 422)
         assert [e["field"] for e in response.json()["errors"]] == ["walked_at"], when
+
+
+def test_no_form_body_is_kept_in_memory_after_the_answer(make_browser, world):  # type: ignore[no-untyped-def]
+    from litestar._parsers import parse_url_encoded_form_data
+
+    from tests.conftest import signed_in
+
+    alice = signed_in(make_browser, world, "alice")
+    alice.post("/diary/check-ins", {"id": str(uuid.uuid4()), "recorded_at": "2026-11-20T10:00", "rest_pain": "yes",
+                                    "note": "my private words"})
+    assert parse_url_encoded_form_data.cache_info().currsize == 0
