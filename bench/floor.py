@@ -3,7 +3,8 @@
 One endpoint does one parameterised INSERT of a walk row into the app's own
 ``entry`` table, the other one indexed SELECT of a patient's latest walks. The
 engine is ``diary.db.make_engine``, so the database settings are the app's own
-(SQLite: WAL, synchronous=FULL, busy timeout, BEGIN IMMEDIATE; the same pool).
+(SQLite: WAL, synchronous=FULL, busy timeout, BEGIN IMMEDIATE; the same pool), and
+transactions take turns as ``diary.db.transaction``'s do (``sqlite_turn``).
 No sessions, CSRF, validation, trend rules or templates: the app's figures are
 reported as ratios to these, which drift far less than absolute numbers on a
 shared machine.
@@ -24,7 +25,7 @@ from litestar import Litestar, Request, get, put
 from litestar.datastructures import State
 from sqlalchemy import insert, select
 
-from diary.db import make_engine
+from diary.db import make_engine, sqlite_turn
 from diary.models import EntryRow
 
 ENTRY = EntryRow.__table__
@@ -40,7 +41,7 @@ async def insert_walk(request: Request[Any, Any, Any], state: State, patient_id:
               "note": "", "created_at": now, "updated_at": now, "distance_m": body["distance_m"],
               "pain_onset_m": body.get("pain_onset_m"), "stopped_by_pain": body.get("stopped_by_pain"),
               "relief": body.get("relief"), "pain_score": body.get("pain_score")}
-    async with state.engine.begin() as conn:
+    async with sqlite_turn(state.engine), state.engine.begin() as conn:
         await conn.execute(insert(ENTRY), values)
     return {"id": str(entry_id)}
 
@@ -49,7 +50,7 @@ async def insert_walk(request: Request[Any, Any, Any], state: State, patient_id:
 async def latest_walks(state: State, patient_id: int) -> list[dict]:
     query = (select(ENTRY.c.id, ENTRY.c.occurred_at, ENTRY.c.distance_m)
              .where(ENTRY.c.patient_id == patient_id).order_by(ENTRY.c.occurred_at.desc()).limit(LATEST))
-    async with state.engine.begin() as conn:
+    async with sqlite_turn(state.engine), state.engine.begin() as conn:
         rows = (await conn.execute(query)).all()
     return [{"id": str(r.id), "at": r.occurred_at.isoformat(), "distance_m": r.distance_m} for r in rows]
 
