@@ -88,9 +88,8 @@ def _profiled(app: servers.Server, out: Path, seconds: float, run) -> list[str]:
         spy.wait(timeout=seconds + 60)
     if not out.exists():
         return ["(py-spy could not attach; run as root or with ptrace allowed)"]
-    summary = profile_summary.summarise(out, top=200)
-    mine = [(n, v) for n, v in summary["inclusive"] if profile_summary.ours(n) and "cli.py" not in n]
-    return [f"{v:.0f}% {n}" for n, v in mine[:10]]
+    summary = profile_summary.summarise(out, top=10)
+    return [f"{v:.0f}% {n}" for n, v in summary["innermost_app_frame"]]
 
 
 def _load(server: servers.Server, name: str, script: str, args: list[str], clients: int,
@@ -162,14 +161,12 @@ def run_backend(backend: str, db_url: str, pristine: Path | None, work: Path, ar
 
         log("trend cost: 10 walks of history against 10,000")
         repeats = 10 if args.quick else 30
-        short_ms = asyncio.run(trend_cost.domain_ms(db_url, short_id, repeats))
-        long_ms = asyncio.run(trend_cost.domain_ms(db_url, long_id, repeats))
+        short_ms, long_ms = asyncio.run(trend_cost.domain_ms(db_url, (short_id, long_id), repeats))
         short_in = servers.sign_in(app.base, generate.patient_email(args.patients), generate.PASSWORD,
                                    "/diary")
         long_in = servers.sign_in(app.base, generate.patient_email(args.patients + 1),
                                   generate.PASSWORD, "/diary")
-        short_http = trend_cost.http_ms(app.base, short_in, repeats)
-        long_http = trend_cost.http_ms(app.base, long_in, repeats)
+        short_http, long_http = trend_cost.http_ms(app.base, (short_in, long_in), repeats)
 
         phone_bytes = None
         if not args.skip_phone and phone.CHROMIUM.exists():
@@ -260,7 +257,7 @@ def run_backend(backend: str, db_url: str, pristine: Path | None, work: Path, ar
                      f"its install fetched {phone_bytes.after_first / 1000:.1f} KB more after the first load. "
                      "Largest first-load answers: " + ", ".join(f"`{p}` {n / 1000:.1f} KB" for p, n, _ in largest))
     for name, lines in profiles.items():
-        notes.append(f"- Profile of {name} (py-spy, share of busy samples in the app's own code): "
+        notes.append(f"- Profile of {name} (py-spy; busy samples by the innermost frame of the app's own code): "
                      + "; ".join(lines))
     raw.update(app_put=app_put.as_dict(), floor_put=[f.as_dict() for f in floor_put], queue=queue.as_dict(),
                page=page.as_dict(), floor_get=[floor_get.as_dict(), floor_get2.as_dict()],

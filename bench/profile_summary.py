@@ -10,6 +10,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+# aiosqlite's worker thread waiting for the next statement (its queue's get).
+AIOSQLITE_WAITING = "_connection_worker_thread (aiosqlite/core.py:59)"
+# uvloop's loop is C code: a stack that ends in Runner.run is the loop itself, mostly waiting.
+LOOP_IN_C = "Runner.run (asyncio/runners.py"
 IDLE = re.compile(r"\b(select|epoll|poll|wait|_worker|acquire|sleep|run_forever)\b.*\)$")
 
 
@@ -22,29 +26,38 @@ def _frame(text: str) -> str:
 
 
 def ours(name: str) -> bool:
-    """A frame of the app's own code."""
-    return "(diary/" in name or "(server/" in name or "(trend/" in name or "(export_pdf/" in name
+    """A frame of the app's own code (the CLI that starts the server does not count)."""
+    return ("(diary/" in name or "(server/" in name or "(trend/" in name or "(export_pdf/" in name) \
+        and "(server/cli.py)" not in name
 
 
 def summarise(path: Path, top: int = 25) -> dict[str, list[tuple[str, float]]]:
     """Inclusive and self shares of the busy (non-idle) samples, per function."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    innermost: Counter[str] = Counter()   # the deepest frame of the app's own code
     busy = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         frames = [_frame(f) for f in stack.split(";")[1:]]  # the first is the thread
-        if not frames or IDLE.search(stack.split(";")[-1]):
+        leaf = stack.split(";")[-1]
+        if not frames or IDLE.search(leaf) or AIOSQLITE_WAITING in leaf or LOOP_IN_C in leaf:
             continue
         n = int(count)
         busy += n
         own[frames[-1]] += n
         for frame in set(frames):
             inclusive[frame] += n
+        mine = [f for f in frames if ours(f)]
+        if "_connection_worker_thread" in stack:
+            innermost["(the database thread: SQLite itself, fsync, waits for the write lock)"] += n
+        else:
+            innermost[mine[-1] if mine else "(outside the app's code: uvicorn, Litestar, SQLAlchemy, pydantic)"] += n
     share = (lambda c: [(name, round(100 * n / busy, 1)) for name, n in c.most_common(top)]) if busy else list
-    return {"busy_samples": [("samples", float(busy))], "inclusive": share(inclusive), "self": share(own)}
+    return {"busy_samples": [("samples", float(busy))], "inclusive": share(inclusive), "self": share(own),
+            "innermost_app_frame": share(innermost)}
 
 
 def main() -> None:
