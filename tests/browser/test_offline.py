@@ -197,7 +197,8 @@ def test_signing_out_with_entries_waiting_warns_then_clears_them(phone, patient)
     dialogs: list[str] = []
 
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.get_by_role("button", name="Sign out").tap()
+    with page.expect_event("dialog"):  # asked once the phone's queue has been read
+        page.get_by_role("button", name="Sign out").tap()
     page.wait_for_function("() => document.querySelector('#offline-count')")
     assert len(dialogs) == 1 and "1 entry is saved on this phone and not yet in your diary" in dialogs[0]
     assert page.url.endswith("/diary") and waiting(page) == 1
