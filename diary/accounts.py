@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -152,31 +151,28 @@ async def start_session(
     return token
 
 
-async def load_session(
-    session: AsyncSession, token: str, now: datetime,
-    idle_limit: Callable[[User, AuthSession], timedelta], touch_after: timedelta,
-) -> tuple[AuthSession, User] | None:
-    """The live session and its active user, or None; expired sessions are deleted.
-
-    ``idle_limit`` gives the idle timeout for this user and session (a
-    clinician's is shorter than a patient's who chose to stay signed in).
-    """
+async def find_session(session: AsyncSession, token: str) -> tuple[AuthSession, User] | None:
+    """The session with this token and its user, whatever their state (a read only)."""
     query = (
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
         .where(AuthSession.token_hash == sha256(token))
     )
     found = (await session.execute(query)).first()
-    if found is None:
-        return None
-    auth, user = found
-    if now >= auth.expires_at or now - auth.last_seen_at >= idle_limit(user, auth) or not user.is_active:
-        await session.execute(delete(AuthSession).where(AuthSession.id == auth.id))
-        return None
-    # Write the last-seen time only now and then, not on every request.
-    if now - auth.last_seen_at >= touch_after:
-        await session.execute(update(AuthSession).where(AuthSession.id == auth.id).values(last_seen_at=now))
-    return auth, user
+    return (found[0], found[1]) if found is not None else None
+
+
+def session_is_live(auth: AuthSession, user: User, now: datetime, idle_limit: timedelta) -> bool:
+    """Not past its absolute end, not idle too long, and its user still active."""
+    return now < auth.expires_at and now - auth.last_seen_at < idle_limit and user.is_active
+
+
+async def touch_session(session: AsyncSession, auth: AuthSession, now: datetime) -> None:
+    await session.execute(update(AuthSession).where(AuthSession.id == auth.id).values(last_seen_at=now))
+
+
+async def delete_session(session: AsyncSession, auth: AuthSession) -> None:
+    await session.execute(delete(AuthSession).where(AuthSession.id == auth.id))
 
 
 async def end_session(session: AsyncSession, token: str) -> None:

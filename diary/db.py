@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY = "diary_read_only"  # an execution option: this transaction only reads
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -80,7 +81,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (read_transaction) begins deferred: under WAL it runs beside the
+        # writer and never takes the write lock.
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -137,4 +140,14 @@ async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[None]:
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back everything on error."""
     async with sqlite_turn(sessions.kw["bind"]), sessions() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def read_transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A unit of work that only reads. On SQLite it begins deferred and does not wait
+    its turn behind this process's writers (WAL readers see the last commit); on
+    PostgreSQL it is a READ ONLY transaction, so a stray write fails loudly."""
+    async with sessions() as session, session.begin():
+        await session.connection(execution_options={READ_ONLY: True, "postgresql_readonly": True})
         yield session

@@ -22,7 +22,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Scopes, Send
 
 from diary import accounts
-from diary.db import transaction
+from diary.db import read_transaction, transaction
 from diary.models import Patient, Role, User
 from server.settings import Settings
 
@@ -82,15 +82,29 @@ class SessionMiddleware(ASGIMiddleware):
         settings: Settings = state.settings
         token = Request(scope).cookies.get(session_cookie_name(settings))
         if token:
-            now = utcnow()
-            async with transaction(state.sessions) as db:
-                found = await accounts.load_session(
-                    db, token, now, lambda user, auth: idle_limit(settings, user, auth.keep_signed_in),
-                    settings.session_touch_after,
-                )
+            found = await self.live_session(state, settings, token, utcnow())
             if found is not None:
                 scope["auth"], scope["user"] = found
         await next_app(scope, receive, send)
+
+
+    @staticmethod
+    async def live_session(state: Any, settings: Settings, token: str, now: datetime) -> tuple[Any, User] | None:
+        """Most requests only read the session, beside any writer; the last-seen
+        time is written only now and then, and an expired session is deleted."""
+        async with read_transaction(state.sessions) as db:
+            found = await accounts.find_session(db, token)
+        if found is None:
+            return None
+        auth, user = found
+        if not accounts.session_is_live(auth, user, now, idle_limit(settings, user, auth.keep_signed_in)):
+            async with transaction(state.sessions) as db:
+                await accounts.delete_session(db, auth)
+            return None
+        if now - auth.last_seen_at >= settings.session_touch_after:
+            async with transaction(state.sessions) as db:
+                await accounts.touch_session(db, auth, now)
+        return auth, user
 
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
