@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -65,7 +65,11 @@ class User(SQLModel, table=True):
 
 
 class Patient(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("clinic_id", "clinic_number"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "clinic_number"),
+        # The patient list's order (by name, case-folded), so a page reads 25 rows, not the clinic.
+        Index("ix_patient_clinic_name", "clinic_id", text("lower(name)"), "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     clinic_id: int = Field(foreign_key="clinic.id", index=True)
@@ -234,6 +238,7 @@ class PatientSummary(SQLModel, table=True):
     __table_args__ = (
         Index("ix_summary_queue", "clinic_id", "open_rank", "open_since"),
         Index("ix_summary_reviewed", "clinic_id", "last_reviewed_at"),
+        Index("ix_summary_snooze", "clinic_id", "next_snooze_end"),
     )
 
     patient_id: int = Field(primary_key=True, foreign_key="patient.id")

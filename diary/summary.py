@@ -141,6 +141,7 @@ async def find_patients(
 ) -> tuple[list[Row], int]:
     """All patients of the clinic, searched and filtered, by name; erased patients are gone."""
     conditions = [Patient.clinic_id == clinic_id, Patient.erased_at.is_(None)]
+    needs_summary = flt.severity in SEVERITY_RANK or flt.severity == "none" or flt.not_reviewed_days is not None
     if flt.search:
         like = f"%{flt.search.strip().lower()}%"
         conditions.append(or_(func.lower(Patient.name).like(like), func.lower(Patient.clinic_number).like(like)))
@@ -156,6 +157,9 @@ async def find_patients(
     query = base.where(*conditions).order_by(func.lower(Patient.name), Patient.id).limit(limit).offset(offset)
     rows = [Row(p, s or PatientSummary(patient_id=p.id, clinic_id=p.clinic_id))
             for p, s in (await session.execute(query)).all()]
-    count = select(func.count()).select_from(Patient).outerjoin(
-        PatientSummary, PatientSummary.patient_id == Patient.id).where(*conditions)
+    # Counting needs the summaries only when a condition is on them.
+    count = select(func.count()).select_from(Patient)
+    if needs_summary:
+        count = count.outerjoin(PatientSummary, PatientSummary.patient_id == Patient.id)
+    count = count.where(*conditions)
     return rows, (await session.execute(count)).scalar_one()
