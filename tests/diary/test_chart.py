@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -309,15 +308,11 @@ def test_bad_arguments_are_refused():
         distance_chart([], [], start=START, end=END, height=200)
 
 
-def test_a_thousand_walks_render_quickly():
+def test_a_thousand_walks_all_get_a_mark():
+    # How fast it renders is the benchmark's business (bench/), not a test's.
     walks = [walk(i + 1, i * 0.09, 100 + i % 400, 50 + i % 50) for i in range(1000)]
-    best = float("inf")
-    for _ in range(3):
-        began = time.perf_counter()
-        result = distance_chart(walks, SAMPLE_CHECKINS, start=START, end=END)
-        best = min(best, time.perf_counter() - began)
+    result = distance_chart(walks, SAMPLE_CHECKINS, start=START, end=END)
     assert len(marks(ET.fromstring(result.svg), "max")) == 1000
-    assert best < 0.1
 
 
 @settings(max_examples=40, deadline=None)
