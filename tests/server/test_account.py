@@ -116,3 +116,11 @@ def test_an_admin_cannot_change_their_own_role_or_another_clinics_staff(make_bro
     assert admin.post(f"/clinic/staff/{world.ids['stranger']}/role", {"role": "admin"}).status_code == 404
     nurse = signed_in(make_browser, world, "nurse")
     assert nurse.post(f"/clinic/staff/{world.ids['admin']}/role", {"role": "clinician"}).status_code == 404
+
+
+def test_the_account_page_is_one_tap_from_the_diary_and_the_clinic(make_browser, world):  # type: ignore[no-untyped-def]
+    from bs4 import BeautifulSoup
+
+    for name, home in (("alice", "/diary"), ("nurse", "/clinic")):
+        page = BeautifulSoup(signed_in(make_browser, world, name).client.get(home).text, "html.parser")
+        assert page.find("a", href="/account") is not None, home
