@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from diary import accounts, cohort, flags, migrate, store, summary
 from diary.db import make_engine, make_sessionmaker, transaction
 from diary.entries import CheckIn, Relief, Walk
-from diary.models import Clinic, EntryRow, Patient, Role, SuspectedType, User
+from diary.models import EntryRow, Patient, Role, SuspectedType, User
 
 PASSWORD = "bench-password-1"
 CLINICIAN = "clinician@bench.test"
