@@ -20,6 +20,7 @@ from diary import store
 from diary.entries import CheckIn, Walk
 from diary.models import EntryRow, Flag, FlagEvent, FlagStatus, Patient
 from diary.trend import Finding, TrendConfig, assess
+from diary.trend.distance import Baseline
 
 SEVERITY_RANK = {"info": 1, "review": 2, "urgent": 3}
 LIVE = (FlagStatus.open, FlagStatus.acknowledged)
@@ -98,16 +99,17 @@ async def record_finding(session: AsyncSession, patient_id: int, finding: Findin
 
 async def reassess(
     session: AsyncSession, patient: Patient, now: datetime, config: TrendConfig | None = None,
-    entries: list[Walk | CheckIn] | None = None,
+    entries: list[Walk | CheckIn] | None = None, baselines: dict[str, Baseline | None] | None = None,
 ) -> list[Finding]:
     """Assess the patient's recent diary and record the findings as flags.
 
-    The cost is bounded by the rule windows: only the last ``HISTORY_WINDOW``
-    of entries is read, however long the patient's history.
+    Without ``entries``, the last ``HISTORY_WINDOW`` of entries is read, however
+    long the patient's history. ``baselines``: see ``diary.trend.assess``.
     """
     if entries is None:
         entries = await store.entries_since(session, patient.id, now - HISTORY_WINDOW)
-    findings = assess(entries, now, config or TrendConfig(), baseline_since=patient.baseline_since)
+    findings = assess(entries, now, config or TrendConfig(), baseline_since=patient.baseline_since,
+                      baselines=baselines)
     for finding in findings:
         await record_finding(session, patient.id, finding, now)
     await _mark_cleared(session, patient.id, {f.rule for f in findings}, now)

@@ -10,12 +10,13 @@ never be erased should not hold one row per walk of every patient.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from diary import audit, flags, store, summary
+from diary import audit, baselines, flags, store, summary
 from diary.db import transaction
 from diary.entries import CheckIn, Walk, dump_entry
 from diary.models import EntryRevision, Patient, User
@@ -23,13 +24,23 @@ from diary.trend import Finding, TrendConfig
 
 
 async def reassess_patient(
-    session: AsyncSession, patient: Patient, now: datetime, config: TrendConfig | None = None
+    session: AsyncSession, patient: Patient, now: datetime, config: TrendConfig | None = None,
+    changed: Iterable[datetime] = (), *, locked: bool = False,
 ) -> list[Finding]:
     """Trend findings to flags, then the patient's summary for the queue. The rule
-    windows' entries are read once and serve both."""
-    entries = await store.entries_since(session, patient.id, now - flags.HISTORY_WINDOW)
-    findings = await flags.reassess(session, patient, now, config, entries)
-    await summary.refresh_entries(session, patient, now, config, entries)
+    windows' entries are read once and serve both; the distance baselines are kept
+    between assessments (``diary.baselines``). ``changed``: the times of the
+    entries this transaction saved, edited or deleted.
+
+    The patient's row is locked first (unless the caller has, ``locked``), so that
+    two assessments of one patient (a save and the daily pass) take turns over
+    the kept baselines."""
+    cfg = config or TrendConfig()
+    if not locked:
+        await store.lock_patient(session, patient.id)
+    data = await baselines.rule_input(session, patient, now, cfg, changed)
+    findings = await flags.reassess(session, patient, now, cfg, data.entries, data.baselines)
+    await summary.refresh_entries(session, patient, now, cfg, data.entries)
     await summary.refresh_flags(session, patient, now)
     return findings
 
@@ -57,7 +68,8 @@ async def save_entry(
     result = await store.put_entry(session, patient.id, entry, now)
     if result.previous is not None and dump_entry(result.previous) != dump_entry(entry):
         await _keep_revision(session, patient, result.previous, "edited", now, actor, address)
-    return result, await reassess_patient(session, patient, now, config)
+    changed = [entry.occurred_at] + ([result.previous.occurred_at] if result.previous is not None else [])
+    return result, await reassess_patient(session, patient, now, config, changed, locked=True)
 
 
 async def remove_entry(
@@ -67,7 +79,7 @@ async def remove_entry(
     removed = await store.delete_entry(session, patient.id, entry_id)
     if removed is not None:
         await _keep_revision(session, patient, removed, "deleted", now, actor, address)
-        await reassess_patient(session, patient, now, config)
+        await reassess_patient(session, patient, now, config, [removed.occurred_at])
     return removed
 
 

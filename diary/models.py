@@ -258,6 +258,12 @@ class PatientSummary(SQLModel, table=True):
     last_reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The best distance baselines kept between saves (diary.trend.baseline_state),
+    # and the latest walk time they depend on. Derived from the entries alone:
+    # clearing them loses nothing, the next assessment rebuilds them. The lists
+    # never load them (summary.LIST_ONLY).
+    baseline_state: str | None = None
+    baseline_reach: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class StaffInvite(SQLModel, table=True):

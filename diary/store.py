@@ -7,14 +7,15 @@ the client's UUID, so a replayed submission never duplicates an entry.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, delete, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary.entries import CheckIn, Walk
@@ -23,6 +24,13 @@ from diary.models import EntryRow, Patient
 _TIME_FIELD = {"walk": "walked_at", "check_in": "recorded_at"}
 _MODEL = {"walk": Walk, "check_in": CheckIn}
 _COLUMNS = tuple(EntryRow.__table__.columns)
+# The columns an entry is rebuilt from. The id, instant and list columns are read
+# as the driver gives them (``_plain``), skipping SQLAlchemy's per-value result
+# processing, which was half the cost of reading a window of entries.
+_RAW = {"id", "occurred_at", "pain_sites", "sensations"}
+_ENTRY_COLUMNS = tuple(c for c in _COLUMNS if c.name not in ("patient_id", "created_at", "updated_at"))
+_ENTRY_SELECT = tuple(type_coerce(c, String).label(c.name) if c.name in _RAW else c for c in _ENTRY_COLUMNS)
+_ENTRY_NAMES = tuple(c.name for c in _ENTRY_COLUMNS)
 
 
 class EntryOwnedElsewhere(Exception):
@@ -55,17 +63,52 @@ def to_entry(row: EntryRow) -> Walk | CheckIn:
                     {name: getattr(row, name) for name in _fields(row.kind)})
 
 
-def _from_mapping(row: Mapping[str, Any]) -> Walk | CheckIn:
-    """``to_entry`` for a plain row of the entry table's columns."""
-    kind = row["kind"]
-    return _rebuild(kind, row["id"], row["occurred_at"], row["utc_offset_min"],
-                    {name: row[name] for name in _fields(kind)})
+@cache
+def _zone(offset_min: int) -> timezone:
+    return timezone(timedelta(minutes=offset_min))
 
 
 def _rebuild(kind: str, entry_id: uuid.UUID, at: datetime, offset_min: int, values: dict[str, Any]) -> Walk | CheckIn:
-    data: dict[str, Any] = {"type": kind, "id": entry_id,
-                            _TIME_FIELD[kind]: at.astimezone(timezone(timedelta(minutes=offset_min)))}
+    data: dict[str, Any] = {"type": kind, "id": entry_id, _TIME_FIELD[kind]: at.astimezone(_zone(offset_min))}
     data.update((name, value) for name, value in values.items() if value is not None)
+    return _MODEL[kind].model_validate(data)
+
+
+def _plain_time(value: str | datetime) -> datetime:
+    """An instant as the driver gives it: text in UTC (SQLite) or a datetime (PostgreSQL)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _list_text(value: str) -> tuple[str, ...]:
+    """A stored list of choices (JSON text); few distinct ones occur, so each is parsed once."""
+    return tuple(json.loads(value))
+
+
+_LISTS = ("pain_sites", "sensations")
+
+
+@cache
+def _plain_fields(kind: str) -> tuple[tuple[str, int], ...]:
+    return tuple((name, _ENTRY_NAMES.index(name)) for name in _fields(kind))
+
+
+_ID, _KIND, _AT, _OFFSET = (_ENTRY_NAMES.index(n) for n in ("id", "kind", "occurred_at", "utc_offset_min"))
+
+
+def _from_plain(row: Sequence[Any]) -> Walk | CheckIn:
+    """``to_entry`` for a row of ``_ENTRY_SELECT``."""
+    kind, entry_id = row[_KIND], row[_ID]
+    if not isinstance(entry_id, uuid.UUID):
+        entry_id = uuid.UUID(entry_id)
+    at = _plain_time(row[_AT]).astimezone(_zone(row[_OFFSET]))
+    data: dict[str, Any] = {"type": kind, "id": entry_id, _TIME_FIELD[kind]: at}
+    for name, index in _plain_fields(kind):
+        value = row[index]
+        if value is not None:
+            data[name] = _list_text(value) if name in _LISTS and isinstance(value, str) else value
     return _MODEL[kind].model_validate(data)
 
 
@@ -73,6 +116,12 @@ def _rebuild(kind: str, entry_id: uuid.UUID, at: datetime, offset_min: int, valu
 class PutResult:
     created: bool
     previous: Walk | CheckIn | None
+
+
+async def lock_patient(session: AsyncSession, patient_id: int) -> None:
+    """Lock the patient's row until the transaction ends (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already lets one writer in at a time)."""
+    await session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
 
 
 async def put_entry(session: AsyncSession, patient_id: int, entry: Walk | CheckIn, now: datetime) -> PutResult:
@@ -83,7 +132,7 @@ async def put_entry(session: AsyncSession, patient_id: int, entry: Walk | CheckI
     replaying its queue while the first send is still in flight) could both
     insert the same entry id or the patient's first summary row and fail with
     a unique violation. SQLite's BEGIN IMMEDIATE already serialises writers."""
-    await session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
+    await lock_patient(session, patient_id)
     row = await session.get(EntryRow, entry.id)
     values = row_values(entry)
     if row is None:
@@ -125,11 +174,11 @@ async def list_entries(
     session: AsyncSession, patient_id: int, *, limit: int = 50, offset: int = 0, kind: str | None = None
 ) -> list[Walk | CheckIn]:
     """The patient's entries, newest first."""
-    query = select(EntryRow).where(EntryRow.patient_id == patient_id)
+    query = select(*_ENTRY_SELECT).where(EntryRow.patient_id == patient_id)
     if kind:
         query = query.where(EntryRow.kind == kind)
     query = query.order_by(EntryRow.occurred_at.desc(), EntryRow.id).limit(limit).offset(offset)
-    return [to_entry(r) for r in (await session.execute(query)).scalars()]
+    return [_from_plain(r) for r in (await session.execute(query)).all()]
 
 
 async def count_entries(session: AsyncSession, patient_id: int) -> int:
@@ -137,17 +186,21 @@ async def count_entries(session: AsyncSession, patient_id: int) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
-async def entries_since(session: AsyncSession, patient_id: int, since: datetime) -> list[Walk | CheckIn]:
+async def entries_since(session: AsyncSession, patient_id: int, since: datetime,
+                        walks_since: datetime | None = None) -> list[Walk | CheckIn]:
     """The patient's entries from ``since`` on, oldest first: the trend module's window.
+    With ``walks_since``, walks only from then on (check-ins still from ``since``).
 
-    Every save reads this window, so it reads plain rows rather than mapped objects,
-    which halves the cost of reading it (bench/RESULTS.md, "trend cost")."""
+    Every save reads this window, so it reads plain rows rather than mapped objects
+    (bench/RESULTS.md, "trend cost")."""
     query = (
-        select(*_COLUMNS)
+        select(*_ENTRY_SELECT)
         .where(EntryRow.patient_id == patient_id, EntryRow.occurred_at >= since)
         .order_by(EntryRow.occurred_at)
     )
-    return [_from_mapping(r) for r in (await session.execute(query)).mappings()]
+    if walks_since is not None:
+        query = query.where(or_(EntryRow.kind != "walk", EntryRow.occurred_at >= walks_since))
+    return [_from_plain(r) for r in (await session.execute(query)).all()]
 
 
 async def gps_speed_m_per_min(session: AsyncSession, patient_id: int, limit: int = 20) -> float | None:
@@ -168,3 +221,16 @@ async def gps_speed_m_per_min(session: AsyncSession, patient_id: int, limit: int
     if not rows:
         return None
     return sum(d for d, _ in rows) / sum(m for _, m in rows)
+
+
+async def walk_distances(session: AsyncSession, patient_id: int, after: datetime,
+                         upto: datetime) -> list[tuple[datetime, float, float | None]]:
+    """(instant in UTC, distance, pain onset) of the patient's walks with
+    ``after < time <= upto``, oldest first: what the distance baselines read."""
+    query = (
+        select(type_coerce(EntryRow.occurred_at, String), EntryRow.distance_m, EntryRow.pain_onset_m)
+        .where(EntryRow.patient_id == patient_id, EntryRow.kind == "walk", EntryRow.occurred_at > after,
+               EntryRow.occurred_at <= upto)
+        .order_by(EntryRow.occurred_at)
+    )
+    return [(_plain_time(at), distance, onset) for at, distance, onset in (await session.execute(query)).all()]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from diary import store
 from diary.entries import CheckIn, Walk
@@ -23,13 +24,18 @@ from diary.trend import TrendConfig, recent_medians
 # A change of 10% or more between the last two 14-day medians shows as an arrow.
 TREND_CHANGE = 0.10
 RANK_NAME = {3: "urgent", 2: "review", 1: "info", 0: "none"}
+# The lists read many summaries and show none of the kept baselines.
+LIST_ONLY = defer(PatientSummary.baseline_state)
 
 
-async def _summary(session: AsyncSession, patient: Patient) -> PatientSummary:
+async def summary_row(session: AsyncSession, patient: Patient) -> PatientSummary:
+    """The patient's summary row, created if it is not there yet (not flushed)."""
     summary = await session.get(PatientSummary, patient.id)
     if summary is None:
         summary = PatientSummary(patient_id=patient.id, clinic_id=patient.clinic_id)
         session.add(summary)
+    elif "baseline_state" in inspect(summary).unloaded:  # read earlier for a list (LIST_ONLY)
+        await session.refresh(summary, ["baseline_state"])
     return summary
 
 
@@ -52,7 +58,7 @@ async def refresh_entries(session: AsyncSession, patient: Patient, now: datetime
     ``entries``: the patient's entries from at least 28 days back, if the caller
     has them already (a save loads them once for the trend rules and this)."""
     config = config or TrendConfig()
-    summary = await _summary(session, patient)
+    summary = await summary_row(session, patient)
     window = timedelta(days=config.recent_days)
     if entries is None:
         entries = await store.entries_since(session, patient.id, now - 2 * window)
@@ -76,7 +82,7 @@ async def refresh_entries(session: AsyncSession, patient: Patient, now: datetime
 
 async def refresh_flags(session: AsyncSession, patient: Patient, now: datetime) -> PatientSummary:
     """Recompute the patient's place in the queue from their live, unsnoozed flags."""
-    summary = await _summary(session, patient)
+    summary = await summary_row(session, patient)
     live = list((await session.execute(
         select(Flag).where(Flag.patient_id == patient.id, Flag.status.in_(LIVE)))).scalars())
     awake = [f for f in live if f.snoozed_until is None or f.snoozed_until <= now]
@@ -95,7 +101,7 @@ async def refresh_flags(session: AsyncSession, patient: Patient, now: datetime) 
 
 
 async def mark_reviewed(session: AsyncSession, patient: Patient, by_user_id: int, now: datetime) -> None:
-    summary = await _summary(session, patient)
+    summary = await summary_row(session, patient)
     summary.last_reviewed_at, summary.last_reviewed_by = now, by_user_id
     await session.flush()
 
@@ -118,7 +124,7 @@ async def review_queue(session: AsyncSession, clinic_id: int, *, limit: int, off
     """Patients with live flags: urgent first, then the oldest flag first."""
     where = (PatientSummary.clinic_id == clinic_id, PatientSummary.open_rank > 0)
     query = (
-        select(Patient, PatientSummary).join(PatientSummary, PatientSummary.patient_id == Patient.id)
+        select(Patient, PatientSummary).options(LIST_ONLY).join(PatientSummary, PatientSummary.patient_id == Patient.id)
         .where(*where, Patient.clinic_id == clinic_id, Patient.erased_at.is_(None))
         .order_by(PatientSummary.open_rank.desc(), PatientSummary.open_since.asc(), Patient.id)
         .limit(limit).offset(offset)
@@ -153,7 +159,7 @@ async def find_patients(
     if flt.not_reviewed_days is not None:
         cutoff = now - timedelta(days=flt.not_reviewed_days)
         conditions.append(or_(PatientSummary.last_reviewed_at.is_(None), PatientSummary.last_reviewed_at < cutoff))
-    base = select(Patient, PatientSummary).outerjoin(PatientSummary, PatientSummary.patient_id == Patient.id)
+    base = select(Patient, PatientSummary).options(LIST_ONLY).outerjoin(PatientSummary, PatientSummary.patient_id == Patient.id)
     query = base.where(*conditions).order_by(func.lower(Patient.name), Patient.id).limit(limit).offset(offset)
     rows = [Row(p, s or PatientSummary(patient_id=p.id, clinic_id=p.clinic_id))
             for p, s in (await session.execute(query)).all()]

@@ -8,7 +8,7 @@ The app never diagnoses: a finding says what was seen and why it matters.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from diary.entries import CheckIn, Walk, parse_document
@@ -24,11 +24,11 @@ from . import (
     tissue_loss,
 )
 from .config import TrendConfig
-from .distance import recent_medians
+from .distance import Baseline, recent_medians
 from .finding import Finding
 from .timeline import Timeline
 
-__all__ = ["RULES", "Finding", "TrendConfig", "assess", "assess_document_json", "recent_medians"]
+__all__ = ["RULES", "Finding", "TrendConfig", "assess", "assess_document_json", "full_window", "recent_medians"]
 
 _RULE_MODULES = (
     acute_limb,
@@ -50,17 +50,32 @@ def assess(
     now: datetime,
     config: TrendConfig | None = None,
     baseline_since: datetime | None = None,
+    baselines: dict[str, Baseline | None] | None = None,
 ) -> list[Finding]:
     """Run every rule; findings sorted urgent, review, info, then by rule.
 
     Entries after ``now`` are ignored and the input order never matters.
     ``baseline_since`` (a clinician's baseline reset) keeps the distance
-    baseline from reaching back before it.
+    baseline from reaching back before it. ``baselines``: the best baselines,
+    when the caller keeps them between assessments (``baseline_state``), so
+    ``entries`` need not reach back over the baseline span; the entries must
+    then still cover every other rule's window (``full_window``).
     """
     cfg = config or TrendConfig()
     timeline = Timeline(entries, now, baseline_since)
+    if baselines is not None:
+        timeline.memo(("best_baselines", cfg), lambda: baselines)
     findings = [f for m in _RULE_MODULES if (f := m.check(timeline, cfg)) is not None]
     return sorted(findings, key=Finding.sort_key)
+
+
+def full_window(cfg: TrendConfig) -> timedelta:
+    """How far back the rules read walks, apart from the distance baseline: the
+    neurogenic pattern's window and the summary's two recent windows. Two rules
+    may read further: a sign's episode of check-ins can be long
+    (``Timeline.current_run``), and a patient with no entry for ``gap_days`` is
+    compared with the weeks before their last entry (``logging_gap``)."""
+    return timedelta(days=max(cfg.neuro_window_days, 2 * cfg.recent_days, cfg.sign_lookback_days) + 1)
 
 
 def assess_document_json(text: str | bytes, now: datetime | None) -> dict[str, Any]:

@@ -52,7 +52,8 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
-def _dedupe(entries: Iterable[Entry]) -> list[Entry]:
+def _dedupe(entries: Iterable[Entry]) -> dict[str, Entry]:
+    """The entries by id (as text)."""
     by_id: dict[str, Entry] = {}
     for entry in entries:
         key = str(entry.id)
@@ -61,7 +62,7 @@ def _dedupe(entries: Iterable[Entry]) -> list[Entry]:
         # when it does the copy kept must not depend on the input order.
         if kept is None or entry.model_dump_json() > kept.model_dump_json():
             by_id[key] = entry
-    return list(by_id.values())
+    return by_id
 
 
 class Timeline:
@@ -71,10 +72,10 @@ class Timeline:
         self.now = to_utc(now)
         self.baseline_since = to_utc(baseline_since) if baseline_since is not None else None
         dated = []
-        for entry in _dedupe(entries):
+        for key, entry in _dedupe(entries).items():
             at = to_utc(entry.occurred_at)
             if at <= self.now:
-                dated.append((at, str(entry.id), entry))
+                dated.append((at, key, entry))
         dated.sort(key=lambda item: (item[0], item[1]))
         self.entries: list[Entry] = [e for _, _, e in dated]
         self.times: list[datetime] = [t for t, _, _ in dated]
