@@ -106,11 +106,19 @@ async def mark_reviewed(session: AsyncSession, patient: Patient, by_user_id: int
     await session.flush()
 
 
+def _due(clinic_id: int, now: datetime):  # type: ignore[no-untyped-def]
+    return select(Patient).join(PatientSummary, PatientSummary.patient_id == Patient.id).where(
+        PatientSummary.clinic_id == clinic_id, PatientSummary.next_snooze_end <= now)
+
+
+async def snoozes_due(session: AsyncSession, clinic_id: int, now: datetime) -> bool:
+    """Whether a snooze of the clinic's has ended and ``wake_snoozed`` has work to do."""
+    return (await session.execute(select(_due(clinic_id, now).exists()))).scalar_one()
+
+
 async def wake_snoozed(session: AsyncSession, clinic_id: int, now: datetime) -> None:
     """Flags whose snooze has ended come back into the queue."""
-    due = select(Patient).join(PatientSummary, PatientSummary.patient_id == Patient.id).where(
-        PatientSummary.clinic_id == clinic_id, PatientSummary.next_snooze_end <= now)
-    for patient in (await session.execute(due)).scalars().all():
+    for patient in (await session.execute(_due(clinic_id, now))).scalars().all():
         await refresh_flags(session, patient, now)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from diary import accounts, audit, flags, patients, review, store
 from diary.chart import distance_chart
-from diary.db import transaction
+from diary.db import read_transaction, transaction
 from diary.entries import CheckIn, Walk
 from diary.models import Clinic, EnrolmentCode, Patient, PatientSummary, Role, SuspectedType, User
 from server.auth import client_address, staff_only, utcnow
@@ -47,19 +47,23 @@ def abi_words(abi: float | None) -> str:
 async def patient_page(request: Request[Any, Any, Any], state: State, patient_id: FromPath[int]) -> Template:
     user: User = request.user
     now = utcnow()
+    # The view is written to the audit log, and committed, before anything of the
+    # record is read; the reads then run beside this process's writers instead of
+    # waiting their turn behind them (diary.db.read_transaction).
     async with transaction(state.sessions) as db:
         patient = await _patient(db, user, patient_id)
         await audit.record(db, action="patient.viewed", now=now, actor=user, patient_id=patient.id,
                            address=request.client.host if request.client else None)
+    async with read_transaction(state.sessions) as db:
         clinic = await db.get(Clinic, patient.clinic_id)
         entries = await store.entries_since(db, patient.id, now - timedelta(days=CHART_DAYS))
         patient_flags = await flags.flags_for_patient(db, patient.id)
         events = await flags.history(db, patient.id)
         views = await audit.for_patient(db, patient.id)
         info = await db.get(PatientSummary, patient.id)
-        reviewer = await db.get(User, info.last_reviewed_by) if info and info.last_reviewed_by else None
         codes = await _codes(db, patient.id)
         people = await _people(db, user.clinic_id)
+    reviewer = people.get(info.last_reviewed_by) if info and info.last_reviewed_by else None
     live = [f for f in patient_flags if f.status in flags.LIVE]
     flagged = {entry_id for f in live for entry_id in f.evidence}
     chart = distance_chart([e for e in entries if isinstance(e, Walk)], [e for e in entries if isinstance(e, CheckIn)],
@@ -90,7 +94,8 @@ async def end_patient_sessions(request: Request[Any, Any, Any], state: State, pa
 
 
 async def _people(db: Any, clinic_id: int) -> dict[int, User]:
-    """The clinic's staff by id, to name who changed a flag."""
+    """The clinic's staff by id (deactivated ones too), to name who changed a flag
+    or last reviewed the patient."""
     query = select(User).where(User.clinic_id == clinic_id, User.role != Role.patient)
     return {u.id: u for u in (await db.execute(query)).scalars()}
 

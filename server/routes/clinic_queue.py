@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import get
 from litestar.datastructures import State
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
+from sqlalchemy import select
 
 from diary import summary
-from diary.db import transaction
+from diary.db import read_transaction, transaction
 from diary.models import Clinic, User
 from server.auth import staff_only, utcnow
 
@@ -26,9 +28,22 @@ def _int(value: str | None, default: int | None = None, low: int = 0, high: int 
     return None if number is None else max(low, min(high, number))
 
 
-async def _reviewers(db: Any, rows: list[summary.Row]) -> dict[int, User]:
+async def _reviewers(db: Any, clinic_id: int, rows: list[summary.Row]) -> dict[int, User]:
     ids = {r.summary.last_reviewed_by for r in rows if r.summary.last_reviewed_by}
-    return {uid: await db.get(User, uid) for uid in ids}
+    if not ids:
+        return {}
+    query = select(User).where(User.id.in_(ids), User.clinic_id == clinic_id)
+    return {u.id: u for u in (await db.execute(query)).scalars()}
+
+
+async def _lists(db: Any, user: User, flt: summary.PatientFilter, queue_page: int, list_page: int,
+                 now: datetime) -> dict[str, Any]:
+    clinic = await db.get(Clinic, user.clinic_id)
+    queue, queue_total = await summary.review_queue(db, user.clinic_id, limit=PAGE, offset=(queue_page - 1) * PAGE)
+    patients, total = await summary.find_patients(db, user.clinic_id, flt, now, limit=PAGE,
+                                                  offset=(list_page - 1) * PAGE)
+    return {"clinic": clinic, "queue": queue, "queue_total": queue_total, "patients": patients, "total": total,
+            "reviewers": await _reviewers(db, user.clinic_id, queue + patients)}
 
 
 @get("/clinic", guards=[staff_only])
@@ -42,17 +57,18 @@ async def clinic_home(request: HTMXRequest, state: State) -> Template:
     queue_page = _int(params.get("queue_page"), 1, 1) or 1
     list_page = _int(params.get("page"), 1, 1) or 1
     now = utcnow()
-    async with transaction(state.sessions) as db:
-        await summary.wake_snoozed(db, user.clinic_id, now)
-        clinic = await db.get(Clinic, user.clinic_id)
-        queue, queue_total = await summary.review_queue(db, user.clinic_id, limit=PAGE, offset=(queue_page - 1) * PAGE)
-        patients, total = await summary.find_patients(db, user.clinic_id, flt, now, limit=PAGE,
-                                                      offset=(list_page - 1) * PAGE)
-        reviewers = await _reviewers(db, queue + patients)
+    # Read without waiting behind this process's writers; only when a snooze has
+    # ended is there something to write first (its flags come back into the queue).
+    async with read_transaction(state.sessions) as db:
+        due = await summary.snoozes_due(db, user.clinic_id, now)
+        lists = None if due else await _lists(db, user, flt, queue_page, list_page, now)
+    if lists is None:
+        async with transaction(state.sessions) as db:
+            await summary.wake_snoozed(db, user.clinic_id, now)
+            lists = await _lists(db, user, flt, queue_page, list_page, now)
     context = {
-        "user": user, "clinic": clinic, "queue": queue, "queue_total": queue_total, "queue_page": queue_page,
-        "patients": patients, "total": total, "page": list_page, "page_size": PAGE, "filter": flt,
-        "reviewers": reviewers, "rank_name": summary.RANK_NAME, "now": now,
+        "user": user, **lists, "queue_page": queue_page, "page": list_page, "page_size": PAGE, "filter": flt,
+        "rank_name": summary.RANK_NAME, "now": now,
     }
     # htmx asks for the patient list alone when a search or filter changes.
     if request.htmx and request.htmx.target == "patients":
