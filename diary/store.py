@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import String, delete, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary.entries import CheckIn, Walk
+from diary.entries import STORED, CheckIn, Walk
 from diary.models import EntryRow, Patient
 
 _TIME_FIELD = {"walk": "walked_at", "check_in": "recorded_at"}
@@ -71,7 +71,7 @@ def _zone(offset_min: int) -> timezone:
 def _rebuild(kind: str, entry_id: uuid.UUID, at: datetime, offset_min: int, values: dict[str, Any]) -> Walk | CheckIn:
     data: dict[str, Any] = {"type": kind, "id": entry_id, _TIME_FIELD[kind]: at.astimezone(_zone(offset_min))}
     data.update((name, value) for name, value in values.items() if value is not None)
-    return _MODEL[kind].model_validate(data)
+    return _MODEL[kind].model_validate(data, context=STORED)
 
 
 def _plain_time(value: str | datetime) -> datetime:
@@ -100,16 +100,15 @@ _ID, _KIND, _AT, _OFFSET = (_ENTRY_NAMES.index(n) for n in ("id", "kind", "occur
 
 def _from_plain(row: Sequence[Any]) -> Walk | CheckIn:
     """``to_entry`` for a row of ``_ENTRY_SELECT``."""
-    kind, entry_id = row[_KIND], row[_ID]
-    if not isinstance(entry_id, uuid.UUID):
-        entry_id = uuid.UUID(entry_id)
+    kind = row[_KIND]
     at = _plain_time(row[_AT]).astimezone(_zone(row[_OFFSET]))
-    data: dict[str, Any] = {"type": kind, "id": entry_id, _TIME_FIELD[kind]: at}
+    # The id as the driver gives it (32 hex digits on SQLite): pydantic reads it.
+    data: dict[str, Any] = {"type": kind, "id": row[_ID], _TIME_FIELD[kind]: at}
     for name, index in _plain_fields(kind):
         value = row[index]
         if value is not None:
             data[name] = _list_text(value) if name in _LISTS and isinstance(value, str) else value
-    return _MODEL[kind].model_validate(data)
+    return _MODEL[kind].model_validate(data, context=STORED)
 
 
 @dataclass(frozen=True)

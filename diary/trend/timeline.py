@@ -14,6 +14,7 @@ Conventions shared by every rule (documented in docs/clinical-rules.md):
 
 from __future__ import annotations
 
+import uuid
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -52,11 +53,11 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
-def _dedupe(entries: Iterable[Entry]) -> dict[str, Entry]:
-    """The entries by id (as text)."""
-    by_id: dict[str, Entry] = {}
+def _dedupe(entries: Iterable[Entry]) -> dict[uuid.UUID, Entry]:
+    """The entries by id. (UUIDs order as their text does, so sorting by either agrees.)"""
+    by_id: dict[uuid.UUID, Entry] = {}
     for entry in entries:
-        key = str(entry.id)
+        key = entry.id
         kept = by_id.get(key)
         # The same id twice should not happen (parse_document refuses it), but
         # when it does the copy kept must not depend on the input order.
@@ -79,7 +80,7 @@ class Timeline:
         dated.sort(key=lambda item: (item[0], item[1]))
         self.entries: list[Entry] = [e for _, _, e in dated]
         self.times: list[datetime] = [t for t, _, _ in dated]
-        self._time_of: dict[str, datetime] = {i: t for t, i, _ in dated}
+        self._time_of: dict[uuid.UUID, datetime] = {i: t for t, i, _ in dated}
         self.walks: list[Walk] = [e for e in self.entries if isinstance(e, Walk)]
         self.walk_times: list[datetime] = [self.time_of(w) for w in self.walks]
         self.checkins: list[CheckIn] = [e for e in self.entries if isinstance(e, CheckIn)]
@@ -93,7 +94,7 @@ class Timeline:
         return self._memo[key]
 
     def time_of(self, entry: Entry) -> datetime:
-        return self._time_of[str(entry.id)]
+        return self._time_of[entry.id]
 
     def walks_in(self, start: datetime, end: datetime) -> list[Walk]:
         return _between(self.walks, self.walk_times, start, end)
@@ -106,8 +107,8 @@ class Timeline:
 
     def ids(self, entries: Iterable[Entry]) -> tuple[str, ...]:
         """Ids in entry-time order, each once."""
-        unique = {str(e.id): e for e in entries}
-        return tuple(sorted(unique, key=lambda i: (self._time_of[i], i)))
+        unique = {e.id: e for e in entries}
+        return tuple(str(i) for i in sorted(unique, key=lambda i: (self._time_of[i], i)))
 
     def current_run(self, predicate: Callable[[CheckIn], bool], lookback: timedelta) -> list[CheckIn]:
         """The check-ins of the sign's current episode, oldest first.
