@@ -3,11 +3,13 @@
 Assessing a patient once read and rebuilt every entry of the last 200 days,
 because the distance baseline looks back that far, so a patient with a long,
 busy diary cost several times more to assess than a new one (bench/RESULTS.md,
-"trend cost"). Now the baselines are kept in ``trend_baseline`` and brought up
-to date from the recent walks (``diary.trend.baseline_state``), and only the
-rules' own windows are read: two months of entries, and check-ins further
-back, since a sign's episode can be long. The findings are the same either way;
-``tests/diary/trend/test_baseline_state.py`` checks it.
+"trend cost"). Now the baselines are kept in the patient's summary row
+(``patient_summary.baseline_state``) and brought up to date from the recent
+walks (``diary.trend.baseline_state``), and only the rules' own windows are
+read: two months of walks, and check-ins further back, since a sign's episode
+can be long. The findings are the same either way, as
+``tests/diary/trend/test_baseline_state.py`` and
+``tests/server/test_kept_baselines.py`` check.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from datetime import UTC, datetime, timedelta, timezone
@@ -25,7 +25,7 @@ _TIME_FIELD = {"walk": "walked_at", "check_in": "recorded_at"}
 _MODEL = {"walk": Walk, "check_in": CheckIn}
 _COLUMNS = tuple(EntryRow.__table__.columns)
 # The columns an entry is rebuilt from. The id, instant and list columns are read
-# as the driver gives them (``_plain``), skipping SQLAlchemy's per-value result
+# as the driver gives them (``_from_plain``), skipping SQLAlchemy's per-value result
 # processing, which was half the cost of reading a window of entries.
 _RAW = {"id", "occurred_at", "pain_sites", "sensations"}
 _ENTRY_COLUMNS = tuple(c for c in _COLUMNS if c.name not in ("patient_id", "created_at", "updated_at"))
@@ -101,14 +101,10 @@ _ID, _KIND, _AT, _OFFSET = (_ENTRY_NAMES.index(n) for n in ("id", "kind", "occur
 def _from_plain(row: Sequence[Any]) -> Walk | CheckIn:
     """``to_entry`` for a row of ``_ENTRY_SELECT``."""
     kind = row[_KIND]
-    at = _plain_time(row[_AT]).astimezone(_zone(row[_OFFSET]))
+    values = {name: _list_text(row[i]) if name in _LISTS and isinstance(row[i], str) else row[i]
+              for name, i in _plain_fields(kind)}
     # The id as the driver gives it (32 hex digits on SQLite): pydantic reads it.
-    data: dict[str, Any] = {"type": kind, "id": row[_ID], _TIME_FIELD[kind]: at}
-    for name, index in _plain_fields(kind):
-        value = row[index]
-        if value is not None:
-            data[name] = _list_text(value) if name in _LISTS and isinstance(value, str) else value
-    return _MODEL[kind].model_validate(data, context=STORED)
+    return _rebuild(kind, row[_ID], _plain_time(row[_AT]), row[_OFFSET], values)
 
 
 @dataclass(frozen=True)

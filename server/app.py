@@ -7,7 +7,6 @@ the session middleware, compression, routes, error pages. Nothing here runs at i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-import gc
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -52,11 +51,6 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
         if scheduler is not None:
             scheduler.start()
         app.state.scheduler = scheduler
-        # What is loaded by now (the app, its libraries, their schemas) lives as
-        # long as the process: keep it out of the garbage collector's full passes,
-        # which otherwise walk it all every few hundred requests (bench/RESULTS.md).
-        gc.collect()
-        gc.freeze()
         try:
             yield
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import json
 import sys
@@ -53,6 +54,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     migrate.upgrade(settings.db_url)
     app = create_app(settings, run_scheduler=not args.no_scheduler)
+    # What is loaded by now (the app, its libraries, their schemas) lives as long as
+    # the server: keep it out of the garbage collector's full passes, which otherwise
+    # walk it all every few hundred requests (bench/RESULTS.md).
+    gc.collect()
+    gc.freeze()
     print(f"Walking Diary on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
                 server_header=False, access_log=False)
