@@ -25,6 +25,7 @@ from diary.db import transaction
 from diary.models import Clinic
 from server import forms
 from server.auth import patient_of, patient_only, utcnow
+from server.static_files import StaticFiles
 
 NO_STORE = {"cache-control": "no-store"}
 THEME_COLOUR = "#0b5394"
@@ -47,16 +48,16 @@ def _web() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "web"
 
 
-def shell_assets() -> list[str]:
-    """Static files of the app shell, as URLs."""
-    static = _web() / "static"
-    files = [static / "app.css", static / "app.js", *sorted(static.glob("htmx-*.min.js")),
-             *sorted((static / "pwa").glob("*.js")), *sorted((static / "pwa" / "icons").glob("*.png"))]
-    return ["/static/" + f.relative_to(static).as_posix() for f in files]
+def shell_assets(static: StaticFiles) -> list[str]:
+    """Static files of the app shell, as the pages link them (their content-hashed URLs)."""
+    root = _web() / "static"
+    files = [root / "app.css", *sorted(root.glob("*.js")),  # app.js, htmx, passkey.js: every page links them
+             *sorted((root / "pwa").glob("*.js")), *sorted((root / "pwa" / "icons").glob("*.png"))]
+    return [static.url(f.relative_to(root).as_posix()) for f in files]
 
 
-def shell_urls() -> list[str]:
-    return [*shell_assets(), "/offline", *SHELL_PAGES.values()]
+def shell_urls(static: StaticFiles) -> tuple[str, ...]:
+    return (*shell_assets(static), "/offline", *SHELL_PAGES.values())
 
 
 def _signature() -> tuple[tuple[str, int, int], ...]:
@@ -66,7 +67,7 @@ def _signature() -> tuple[tuple[str, int, int], ...]:
 
 
 @lru_cache(maxsize=4)
-def _worker_for(signature: tuple[tuple[str, int, int], ...], pace: float) -> str:
+def _worker_for(signature: tuple[tuple[str, int, int], ...], pace: float, shell: tuple[str, ...] = ()) -> str:
     web = _web()
     digest = hashlib.sha256()
     for path, _, _ in signature:
@@ -74,21 +75,22 @@ def _worker_for(signature: tuple[tuple[str, int, int], ...], pace: float) -> str
         digest.update(Path(path).read_bytes())
     source = (web / "templates" / "pwa" / "sw.js").read_text(encoding="utf-8")
     return (source.replace("__VERSION__", digest.hexdigest()[:16])
-            .replace("__SHELL__", json.dumps(shell_urls()))
+            .replace("__SHELL__", json.dumps(list(shell)))
             .replace("__FALLBACKS__", json.dumps(SHELL_PAGES))
             .replace("__PACE__", json.dumps(pace)))
 
 
-def service_worker_source(pace: float) -> str:
-    """The service worker, with the shell's version (a hash of the web files) filled in."""
-    return _worker_for(_signature(), pace)
+def service_worker_source(pace: float, static: StaticFiles) -> str:
+    """The service worker, with the shell's version (a hash of the web files) and URLs filled in."""
+    return _worker_for(_signature(), pace, shell_urls(static))
 
 
 @get("/sw.js", media_type="application/javascript", include_in_schema=False)
 async def service_worker(state: State) -> Response[str]:
     # Served from the root so it may control every page; the browser checks
     # it for a new version at every navigation.
-    return Response(service_worker_source(state.settings.default_speed_m_per_min), media_type="application/javascript",
+    return Response(service_worker_source(state.settings.default_speed_m_per_min, state.static),
+                    media_type="application/javascript",
                     headers={"cache-control": "no-cache", "service-worker-allowed": "/"})
 
 
