@@ -23,6 +23,7 @@ from litestar.response import Template
 from diary import store
 from diary.db import transaction
 from diary.models import Clinic
+from diary.zones import zone_of
 from server import forms
 from server.auth import patient_of, patient_only, utcnow
 from server.static_files import StaticFiles
@@ -160,9 +161,10 @@ async def gps_walk(request: Request[Any, Any, Any], state: State) -> Template:
         patient = await patient_of(db, request.user)
         clinic = await db.get(Clinic, patient.clinic_id)
         pace = await store.gps_speed_m_per_min(db, patient.id) or state.settings.default_speed_m_per_min
-    values = {"id": str(uuid.uuid4()), "walked_at": forms.local_now(clinic.timezone, utcnow()), "unit": "m",
+    zone = zone_of(request.user, clinic)
+    values = {"id": str(uuid.uuid4()), "walked_at": forms.local_now(zone, utcnow()), "unit": "m",
               "terrain": "flat", "pain_sites": [], "sensations": []}
-    context = {"user": request.user, "values": values, "errors": {}, "editing": False, "timezone": clinic.timezone,
+    context = {"user": request.user, "values": values, "errors": {}, "editing": False, "timezone": zone,
                "quick_distances": forms.QUICK_DISTANCES, "pace": pace}
     return Template("diary/gps_walk.html", context=context, headers=NO_STORE)
 
