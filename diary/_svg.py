@@ -219,7 +219,7 @@ LEGEND_ROW_H = 18
 
 
 def _item_width(label: str) -> float:
-    return 20 + 5 + len(label) * LEGEND_FONT * 0.56 + 12
+    return 20 + 5 + len(label) * LEGEND_FONT * 0.62 + 12
 
 
 def legend(rows: list[list[tuple[str, str]]], y0: float) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from diary import accounts, cohort, journal, patients
 from diary.db import transaction
 from diary.entries import CheckIn, Walk
-from diary.models import Clinic, Measurement, MeasurementKind, Patient, Role, SuspectedType
+from diary.models import Clinic, Measurement, MeasurementKind, Patient, Role, SuspectedType, User
 
 ABI, TOE = MeasurementKind.abi, MeasurementKind.toe_pressure
 DEMO_CLINIC = "Demo Vascular Clinic"
@@ -96,9 +96,12 @@ async def _load_patient(
         )
         if spec.email:
             await accounts.redeem_enrolment_code(db, code, spec.email, "demo-patient", now)
+        nurse = (await db.execute(select(User).where(User.email == "clinician@demo.test"))).scalar_one_or_none()
         for kind, side, value, days_ago in spec.measurements:
-            db.add(Measurement(patient_id=patient.id, kind=kind, side=side, value=value, recorded_at=now,
-                               measured_on=(now - timedelta(days=days_ago)).astimezone(zone).date()))
+            measured = (now - timedelta(days=days_ago)).astimezone(zone).date()
+            db.add(Measurement(patient_id=patient.id, kind=kind, side=side, value=value, measured_on=measured,
+                               recorded_at=datetime.combine(measured, time(11, 40), tzinfo=zone),
+                               recorded_by=nurse.id if nurse else None))
     until = now - timedelta(days=spec.stopped_days_ago)
     daytime = random.Random(f"daytime:{seed}")
     # A patient who has not set up their diary yet has no entries.
