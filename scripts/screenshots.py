@@ -87,6 +87,8 @@ def clinic_screens(context: BrowserContext, dark: bool) -> None:
     page.locator("#queue a", has_text="Arthur Price").click()
     page.locator("#chart-h").wait_for()
     save(page, "desktop-patient")
+    page.locator("figure.chart").screenshot(path=str(OUT / "desktop-chart.png"))
+    print("wrote", OUT / "desktop-chart.png")
     page.locator("#flags-h").evaluate("h => h.scrollIntoView({block: 'start'})")
     save(page, "desktop-patient-flags")
     page.locator("#measurements-h").evaluate("h => h.scrollIntoView({block: 'start'})")
