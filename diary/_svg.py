@@ -213,14 +213,19 @@ def legend_rows(width: int, threshold_m: float) -> list[list[tuple[str, str]]]:
     return rows
 
 
+# The legend is read at a glance beside the plot: larger than the axis labels.
+LEGEND_FONT = 12
+LEGEND_ROW_H = 18
+
+
 def _item_width(label: str) -> float:
-    return 20 + 5 + len(label) * 5.6 + 12
+    return 20 + 5 + len(label) * LEGEND_FONT * 0.62 + 12
 
 
 def legend(rows: list[list[tuple[str, str]]], y0: float) -> str:
-    out = ['<g class="legend" fill="#333333" font-size="10">']
+    out = [f'<g class="legend" fill="#222222" font-size="{LEGEND_FONT}">']
     for r, row in enumerate(rows):
-        x, y = 8.0, y0 + 16 * r
+        x, y = 8.0, y0 + LEGEND_ROW_H * r
         for kind, label in row:
             out.append(f'<g class="legend-item {kind}">{_icon(kind, x, y - 3.5)}'
                        f'<text x="{n(x + 25)}" y="{n(y)}">{esc(label)}</text></g>')

@@ -101,7 +101,8 @@ def distance_chart(
     legend_rows = _svg.legend_rows(width, threshold_m)
     left, right, top = 62.0, width - 48.0, 30.0  # the threshold label sits right of the plot
     strip_h = LANE_H * len(LANES)
-    axis_y = height - 6 - 16 * len(legend_rows) - 18  # baseline of the date labels
+    legend_h = _svg.LEGEND_ROW_H * len(legend_rows)
+    axis_y = height - 6 - legend_h - 18  # baseline of the date labels
     strip_top = axis_y - 14 - strip_h
     bottom = strip_top - 8
     if bottom - top < 100:
@@ -187,7 +188,7 @@ def distance_chart(
                 ly = strip_top + LANE_H * lane + LANE_H / 2
                 out.append(_svg.checkin_mark(cls, c, x(t), ly, f"{_when(t, zone)}: {words}", flagged))
     out.append("</g>")
-    out.append(_svg.legend(legend_rows, height - 6 - 16 * len(legend_rows) + 8))
+    out.append(_svg.legend(legend_rows, height - 6 - legend_h + 10))
     out.append("</svg>")
     return Chart(svg="".join(out), summary=summary)
 

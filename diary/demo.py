@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from diary import accounts, cohort, journal, patients
 from diary.db import transaction
-from diary.models import Clinic, Patient, Role, SuspectedType
+from diary.entries import CheckIn, Walk
+from diary.models import Clinic, Measurement, MeasurementKind, Patient, Role, SuspectedType, User
 
+ABI, TOE = MeasurementKind.abi, MeasurementKind.toe_pressure
 DEMO_CLINIC = "Demo Vascular Clinic"
 OTHER_CLINIC = "Other Hospital Clinic"
 
@@ -30,15 +33,21 @@ class DemoPatient:
     suspected: SuspectedType
     email: str | None      # None: enrolled by the clinic, not yet signed up
     stopped_days_ago: int = 0  # stopped logging this many days ago
+    # Measured at the clinic: (kind, leg, value, days ago).
+    measurements: tuple[tuple[MeasurementKind, str | None, float, int], ...] = ()
 
 
 DEMO_PATIENTS = (
-    DemoPatient("Margaret Hughes", "WD-1001", "stable", SuspectedType.vascular, "patient@demo.test"),
-    DemoPatient("Arthur Price", "WD-1002", "slowly_worsening", SuspectedType.vascular, "patient2@demo.test"),
-    DemoPatient("Doreen Okafor", "WD-1003", "rest_pain", SuspectedType.vascular, "patient3@demo.test"),
+    DemoPatient("Margaret Hughes", "WD-1001", "stable", SuspectedType.vascular, "patient@demo.test",
+                measurements=((ABI, "left", 0.74, 230), (ABI, "right", 0.97, 230), (ABI, "left", 0.72, 40))),
+    DemoPatient("Arthur Price", "WD-1002", "slowly_worsening", SuspectedType.vascular, "patient2@demo.test",
+                measurements=((ABI, "right", 0.66, 200), (ABI, "right", 0.58, 30), (TOE, "right", 52, 30))),
+    DemoPatient("Doreen Okafor", "WD-1003", "rest_pain", SuspectedType.vascular, "patient3@demo.test",
+                measurements=((ABI, "left", 0.52, 150), (ABI, "left", 0.41, 6), (TOE, "left", 28, 6))),
     DemoPatient("Kenneth Walsh", "WD-1004", "neurogenic", SuspectedType.unknown, "patient4@demo.test"),
     DemoPatient("Iris Fenwick", "WD-1005", "improving", SuspectedType.vascular, "patient5@demo.test"),
-    DemoPatient("Stanley Moore", "WD-1006", "wound", SuspectedType.vascular, "patient6@demo.test"),
+    DemoPatient("Stanley Moore", "WD-1006", "wound", SuspectedType.vascular, "patient6@demo.test",
+                measurements=((ABI, "right", 1.46, 90), (TOE, "right", 31, 90))),  # calcified: the toe tells
     DemoPatient("Gwen Lloyd", "WD-1007", "stable", SuspectedType.vascular, "patient7@demo.test", stopped_days_ago=20),
     DemoPatient("Harold Bishop", "WD-1008", "stable", SuspectedType.unknown, None),
 )
@@ -54,10 +63,32 @@ LOGINS = (
 )
 
 
+# When people log: walks in the morning and the afternoon, now and then in the early
+# evening; check-ins first thing or in the evening. (hour from, hour to, weight), local time.
+WALK_HOURS = ((9, 12, 5), (13.5, 17.5, 4), (18, 19.5, 1))
+CHECK_IN_HOURS = ((7.5, 10, 3), (19, 21.5, 2))
+
+
+def at_a_believable_time(entry: Walk | CheckIn, rng: random.Random, zone: ZoneInfo, now: datetime) -> Walk | CheckIn:
+    """The entry moved to a time of day people log at, on the same local day (the day
+    before, if that time is still to come today). The synthetic cohort spreads entries
+    over all 24 hours, which in a demo reads as walks at 3 in the morning."""
+    spans = WALK_HOURS if isinstance(entry, Walk) else CHECK_IN_HOURS
+    low, high, _ = rng.choices(spans, weights=[w for _, _, w in spans])[0]
+    minutes = round(rng.uniform(low, high) * 60)
+    day = entry.occurred_at.astimezone(zone).date()
+    at = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
+    if at > now:
+        at = datetime.combine(day - timedelta(days=1), at.timetz().replace(tzinfo=None), tzinfo=zone)
+    field = "walked_at" if isinstance(entry, Walk) else "recorded_at"
+    return entry.model_copy(update={field: at})
+
+
 async def _load_patient(
     sessions: async_sessionmaker[AsyncSession], clinic: Clinic, spec: DemoPatient, now: datetime, seed: int
 ) -> None:
     history = cohort.generate_patient(spec.kind, random.Random(seed), now)
+    zone = ZoneInfo(clinic.timezone)
     async with transaction(sessions) as db:
         patient, code = await patients.enrol_patient(
             db, clinic_id=clinic.id, name=spec.name, clinic_number=spec.clinic_number, now=now,
@@ -65,9 +96,17 @@ async def _load_patient(
         )
         if spec.email:
             await accounts.redeem_enrolment_code(db, code, spec.email, "demo-patient", now)
+        nurse = (await db.execute(select(User).where(User.email == "clinician@demo.test"))).scalar_one_or_none()
+        for kind, side, value, days_ago in spec.measurements:
+            measured = (now - timedelta(days=days_ago)).astimezone(zone).date()
+            db.add(Measurement(patient_id=patient.id, kind=kind, side=side, value=value, measured_on=measured,
+                               recorded_at=datetime.combine(measured, time(11, 40), tzinfo=zone),
+                               recorded_by=nurse.id if nurse else None))
     until = now - timedelta(days=spec.stopped_days_ago)
+    daytime = random.Random(f"daytime:{seed}")
     # A patient who has not set up their diary yet has no entries.
-    entries = [e for e in history.entries if e.occurred_at <= until] if spec.email else []
+    entries = [at_a_believable_time(e, daytime, zone, now) for e in history.entries] if spec.email else []
+    entries = [e for e in entries if e.occurred_at <= until]
     for entry in sorted(entries, key=lambda e: e.occurred_at):
         async with transaction(sessions) as db:
             fresh = await db.get(Patient, patient.id)

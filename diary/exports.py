@@ -268,6 +268,7 @@ async def _render(
     from diary.export_pdf import cover_order, write_clinic_pdf
 
     ids = await patient_ids(sessions, clinic, week)
+    out.mkdir(parents=True, exist_ok=True)  # every writer's folder, the PDF's included
     writers = _Writers(clinic, week, formats, out, produced_at)
     try:
         if "pdf" in formats:

@@ -40,7 +40,7 @@ async def reassess_patient(
         await store.lock_patient(session, patient.id)
     data = await baselines.rule_input(session, patient, now, cfg, changed)
     findings = await flags.reassess(session, patient, now, cfg, data.entries, data.baselines)
-    await summary.refresh_entries(session, patient, now, cfg, data.entries)
+    await summary.refresh_entries(session, patient, now, cfg, data.entries, data.baselines)
     await summary.refresh_flags(session, patient, now)
     return findings
 

@@ -54,6 +54,9 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The time zone the person's own pages show times in (an IANA name); None
+    # means the clinic's. Only patients set it, on their account page.
+    timezone: str | None = Field(default=None, max_length=64)
     # Set when the account was erased at the patient's request (an admin
     # confirmed it): the row stays, without its email or password, because
     # the audit log refers to it.
@@ -79,7 +82,6 @@ class Patient(SQLModel, table=True):
     date_of_birth: date | None = None
     affected_side: str | None = Field(default=None, max_length=8)
     suspected_type: SuspectedType = Field(default=SuspectedType.unknown, sa_type=_enum(SuspectedType))
-    resting_abi: float | None = None
     # A clinician may reset the baseline (after surgery, say): the trend
     # module then looks for a baseline only in walks after this instant.
     baseline_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -247,8 +249,11 @@ class PatientSummary(SQLModel, table=True):
     walks_recent: int = 0
     max_median_m: float | None = None
     pain_free_median_m: float | None = None
-    previous_max_median_m: float | None = None
-    trend: str | None = Field(default=None, max_length=8)  # up, down, steady
+    # The trend rules' baselines at the last assessment (the best 28-day medians of
+    # the 6 months before the recent window): what the trend arrows compare with.
+    baseline_max_m: float | None = None
+    baseline_pain_free_m: float | None = None
+    trend: str | None = Field(default=None, max_length=8)  # up, down, steady: max_median_m against baseline_max_m
     open_rank: int = 0
     open_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     open_count: int = 0
@@ -383,3 +388,30 @@ class ErasureRequest(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: int | None = Field(default=None, foreign_key="app_user.id")
     reason: str = Field(default="", max_length=2000)
+
+
+class MeasurementKind(StrEnum):
+    abi = "abi"                      # resting ankle-brachial index, a ratio
+    toe_pressure = "toe_pressure"    # toe systolic pressure, mmHg
+
+
+class Measurement(SQLModel, table=True):
+    """A dated measurement a clinician recorded for a patient (``diary.measurements``).
+
+    A mistaken row is not deleted but marked removed (by whom, when), so the
+    series a clinician saw can always be told again.
+    """
+
+    __table_args__ = (Index("ix_measurement_patient_date", "patient_id", "measured_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    kind: MeasurementKind = Field(sa_type=_enum(MeasurementKind))
+    side: str | None = Field(default=None, max_length=8)  # left, right, or None when not recorded
+    value: float
+    measured_on: date
+    note: str = Field(default="", max_length=500)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by: int | None = Field(default=None, foreign_key="app_user.id")

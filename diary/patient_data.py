@@ -21,19 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from diary.db import transaction
 from diary.entries import dump_entry
-from diary.models import Clinic, EntryRow, Patient, User
+from diary.measurements import as_json
+from diary.models import Clinic, EntryRow, Measurement, Patient, User
 from diary.store import to_entry
 
 PAGE = 500
 
 
-def profile(patient: Patient, user: User, clinic: Clinic) -> dict[str, Any]:
+def profile(patient: Patient, user: User, clinic: Clinic, measurements: list[Measurement]) -> dict[str, Any]:
     """What the clinic recorded about the patient, in plain JSON values."""
     return {
         "name": patient.name, "email": user.email, "clinic": clinic.name, "clinic_number": patient.clinic_number,
         "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
         "affected_side": patient.affected_side, "suspected_type": patient.suspected_type.value,
-        "resting_abi": patient.resting_abi,
+        "measurements": [as_json(m) for m in measurements],
         "baseline_since": patient.baseline_since.isoformat() if patient.baseline_since else None,
         "enrolled_at": patient.created_at.isoformat(),
     }

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import accounts
-from diary.models import Patient, SuspectedType
+from diary.models import Measurement, MeasurementKind, Patient, SuspectedType
 
 
 class PatientError(ValueError):
@@ -23,7 +23,8 @@ async def enrol_patient(
     affected_side: str | None = None, suspected_type: SuspectedType = SuspectedType.unknown,
     resting_abi: float | None = None,
 ) -> tuple[Patient, str]:
-    """Create a patient and a single-use enrolment code for their phone."""
+    """Create a patient and a single-use enrolment code for their phone. A resting ABI
+    given at enrolment is the patient's first measurement, dated today."""
     name, clinic_number = name.strip(), clinic_number.strip()
     if not name:
         raise PatientError("name", "Enter the patient's name.")
@@ -36,10 +37,13 @@ async def enrol_patient(
     if taken.first():
         raise PatientError("clinic_number", "A patient with this clinic number already exists.")
     patient = Patient(clinic_id=clinic_id, name=name, clinic_number=clinic_number, date_of_birth=date_of_birth,
-                      affected_side=affected_side, suspected_type=suspected_type, resting_abi=resting_abi,
-                      created_at=now)
+                      affected_side=affected_side, suspected_type=suspected_type, created_at=now)
     session.add(patient)
     await session.flush()
+    if resting_abi is not None:
+        session.add(Measurement(patient_id=patient.id, kind=MeasurementKind.abi, value=resting_abi,
+                                measured_on=now.date(), note="Recorded at enrolment", recorded_at=now,
+                                recorded_by=created_by))
     code = await accounts.issue_enrolment_code(session, patient, now, code_valid_for, created_by)
     return patient, code
 

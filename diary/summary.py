@@ -11,17 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import and_, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from diary import store
 from diary.entries import CheckIn, Walk
-from diary.flags import LIVE, SEVERITY_RANK
+from diary.flags import HISTORY_WINDOW, LIVE, SEVERITY_RANK
 from diary.models import EntryRow, Flag, Patient, PatientSummary, SuspectedType
 from diary.trend import TrendConfig, recent_medians
+from diary.trend.distance import MAXIMUM, PAIN_FREE, Baseline, best_baselines
+from diary.trend.timeline import Timeline
 
-# A change of 10% or more between the last two 14-day medians shows as an arrow.
+# The trend arrow: the 14-day median against the trend rules' own baseline (the
+# best 28-day median of the 6 months before), the very comparison the distance
+# rules make, so the arrow never says "steady" beside a flag saying the distance
+# fell. A change of 10% or more shows as up or down.
 TREND_CHANGE = 0.10
 RANK_NAME = {3: "urgent", 2: "review", 1: "info", 0: "none"}
 # The lists read many summaries and show none of the kept baselines.
@@ -39,37 +44,53 @@ async def summary_row(session: AsyncSession, patient: Patient) -> PatientSummary
     return summary
 
 
-def _trend(now_m: float | None, before_m: float | None) -> str | None:
-    if now_m is None or before_m is None or before_m <= 0:
+@dataclass(frozen=True)
+class Versus:
+    """A recent median set against the baseline: ``direction`` up, down or steady; ``pct`` the change."""
+
+    direction: str
+    pct: int
+    recent_m: float
+    usual_m: float
+
+
+def versus(recent_m: float | None, usual_m: float | None, config: TrendConfig | None = None) -> Versus | None:
+    """None when either is unknown, or the baseline is too small to trust (as the rules do)."""
+    cfg = config or TrendConfig()
+    if recent_m is None or usual_m is None or usual_m < cfg.min_baseline_m:
         return None
-    change = (now_m - before_m) / before_m
-    if change >= TREND_CHANGE:
-        return "up"
-    if change <= -TREND_CHANGE:
-        return "down"
-    return "steady"
+    change = (recent_m - usual_m) / usual_m
+    direction = "up" if change >= TREND_CHANGE else "down" if change <= -TREND_CHANGE else "steady"
+    return Versus(direction, round(change * 100), recent_m, usual_m)
 
 
 async def refresh_entries(session: AsyncSession, patient: Patient, now: datetime,
-                          config: TrendConfig | None = None,
-                          entries: list[Walk | CheckIn] | None = None) -> PatientSummary:
-    """Recompute the distance medians (last 28 days) and the last entry.
+                          config: TrendConfig | None = None, entries: list[Walk | CheckIn] | None = None,
+                          baselines: dict[str, Baseline | None] | None = None) -> PatientSummary:
+    """Recompute the 14-day distance medians, their trend against the baseline, and the last entry.
 
-    ``entries``: the patient's entries from at least 28 days back, if the caller
-    has them already (a save loads them once for the trend rules and this)."""
+    ``entries``: the patient's entries from at least 14 days back, if the caller
+    has them already (a save loads them once for the trend rules and this).
+    ``baselines``: the trend rules' best baselines at ``now`` (``diary.baselines``);
+    without them they are found from ``entries``, which then reach back over the
+    whole baseline span (``flags.HISTORY_WINDOW``)."""
     config = config or TrendConfig()
     summary = await summary_row(session, patient)
-    window = timedelta(days=config.recent_days)
     if entries is None:
-        entries = await store.entries_since(session, patient.id, now - 2 * window)
-    recent = [e for e in entries if isinstance(e, Walk) and e.occurred_at > now - 2 * window]
+        entries = await store.entries_since(session, patient.id, now - HISTORY_WINDOW)
+    if baselines is None:
+        walks = [e for e in entries if isinstance(e, Walk)]
+        baselines = best_baselines(Timeline(walks, now, patient.baseline_since), config)
+    window = timedelta(days=config.recent_days)
+    recent = [e for e in entries if isinstance(e, Walk) and e.occurred_at > now - window]
     current = recent_medians(recent, now, config)
-    previous = recent_medians([w for w in recent if w.occurred_at <= now - window], now - window, config)
     summary.walks_recent = current["count"]
     summary.max_median_m = current["max_distance_median_m"]
     summary.pain_free_median_m = current["pain_free_median_m"]
-    summary.previous_max_median_m = previous["max_distance_median_m"]
-    summary.trend = _trend(summary.max_median_m, summary.previous_max_median_m)
+    usual = {key: b.median_m if b is not None else None for key, b in baselines.items()}
+    summary.baseline_max_m, summary.baseline_pain_free_m = usual[MAXIMUM.key], usual[PAIN_FREE.key]
+    trend = versus(summary.max_median_m, summary.baseline_max_m, config)
+    summary.trend = trend.direction if trend else None
     if entries:
         summary.last_entry_at = max(e.occurred_at for e in entries)
     else:  # nothing in the window: the last entry, if any, is older
@@ -126,18 +147,21 @@ async def wake_snoozed(session: AsyncSession, clinic_id: int, now: datetime) -> 
 class Row:
     patient: Patient
     summary: PatientSummary
+    top_flag: Flag | None = None  # the queue's: the flag its row is about
 
 
 async def review_queue(session: AsyncSession, clinic_id: int, *, limit: int, offset: int) -> tuple[list[Row], int]:
     """Patients with live flags: urgent first, then the oldest flag first."""
     where = (PatientSummary.clinic_id == clinic_id, PatientSummary.open_rank > 0)
     query = (
-        select(Patient, PatientSummary).options(LIST_ONLY).join(PatientSummary, PatientSummary.patient_id == Patient.id)
+        select(Patient, PatientSummary, Flag).options(LIST_ONLY)
+        .join(PatientSummary, PatientSummary.patient_id == Patient.id)
+        .outerjoin(Flag, and_(Flag.id == PatientSummary.top_flag_id, Flag.patient_id == Patient.id))
         .where(*where, Patient.clinic_id == clinic_id, Patient.erased_at.is_(None))
         .order_by(PatientSummary.open_rank.desc(), PatientSummary.open_since.asc(), Patient.id)
         .limit(limit).offset(offset)
     )
-    rows = [Row(p, s) for p, s in (await session.execute(query)).all()]
+    rows = [Row(p, s, f) for p, s, f in (await session.execute(query)).all()]
     total = (await session.execute(select(func.count()).select_from(PatientSummary).where(*where))).scalar_one()
     return rows, total
 

@@ -79,6 +79,16 @@ class Week:
         last = self.monday + timedelta(days=6)
         return f"{self.label} ({self.monday:%d %b} to {last:%d %b %Y})"
 
+    @property
+    def dates(self) -> str:
+        """Monday to Sunday as people write it: "23–29 Nov 2026", "30 Nov – 6 Dec 2026"."""
+        first, last = self.monday, self.monday + timedelta(days=6)
+        if first.year != last.year:
+            return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+        if first.month != last.month:
+            return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+        return f"{first.day}–{last.day} {last:%b %Y}"
+
 
 @dataclass(frozen=True)
 class FlagLine:

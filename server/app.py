@@ -1,6 +1,6 @@
 """``create_app(settings)``: the whole application assembled in one place.
 
-Read top to bottom: database, templates, static files, CSRF, security headers,
+Read top to bottom: database, static files, templates, CSRF, security headers,
 the session middleware, compression, routes, error pages. Nothing here runs at import time.
 """
 
@@ -20,7 +20,6 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from diary.db import make_engine, make_sessionmaker
@@ -30,6 +29,7 @@ from server.strict_forms import forget_form_bodies
 from server.routes import ROUTES
 from server.scheduler import build_scheduler, clinic_timezones
 from server.settings import Settings
+from server.static_files import scan, static_file
 from server.templating import install_filters
 
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
     """The app. ``run_scheduler`` runs the scheduled jobs in this process (``diary serve``)."""
     engine = make_engine(settings.db_url)
     sessions = make_sessionmaker(engine)
+    static = scan(web_dir() / "static")
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -59,7 +60,8 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
             await engine.dispose()
 
     templates = TemplateConfig(
-        directory=web_dir() / "templates", engine=JinjaTemplateEngine, engine_callback=install_filters
+        directory=web_dir() / "templates", engine=JinjaTemplateEngine,
+        engine_callback=lambda engine: install_filters(engine, static),
     )
     csrf = CSRFConfig(
         secret=settings.secret_key,
@@ -72,7 +74,7 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
     app = Litestar(
         route_handlers=[
             *ROUTES,
-            create_static_files_router(path="/static", directories=[web_dir() / "static"], name="static"),
+            static_file,  # under content-hashed names (server.static_files)
         ],
         lifespan=[lifespan],
         middleware=[auth.SessionMiddleware()],
@@ -100,6 +102,6 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
         # Tracebacks are logged, never request bodies: those hold health data.
         logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 413, 422, 429}),
         debug=False,
-        state=State({"settings": settings, "engine": engine, "sessions": sessions}),
+        state=State({"settings": settings, "engine": engine, "sessions": sessions, "static": static}),
     )
     return app

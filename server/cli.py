@@ -9,6 +9,7 @@ import gc
 import getpass
 import json
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,8 +60,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # walk it all every few hundred requests (bench/RESULTS.md).
     gc.collect()
     gc.freeze()
-    print(f"Walking Diary on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
+    # A quiet start: this line says where the app is; uvicorn speaks up only for warnings and errors.
+    print(f"Walking Diary is running on http://{args.host}:{args.port}/ (press Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True,
                 server_header=False, access_log=False)
     return 0
 
@@ -198,6 +200,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"diary export: --week {exc}", file=sys.stderr)
         return 2
+    problem = _unwritable(Path(args.out))
+    if problem:
+        print(f"diary export: --out {args.out}: {problem}", file=sys.stderr)
+        return 2
     settings = _settings()
     migrate.upgrade(settings.db_url)
 
@@ -219,9 +225,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     except exports.ExportError as exc:
         print(f"diary export: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the disk filled, a folder was removed meanwhile: nothing half-written stays
+        print(f"diary export: could not write into {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     for path in written:
         print(path)
     return 0
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why files cannot be written into ``out``, or None. It must be an existing directory."""
+    if not out.exists():
+        return "no such directory (create it first)"
+    if not out.is_dir():
+        return "not a directory"
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    return None
 
 
 def _progress(total: int, label: str):  # type: ignore[no-untyped-def]

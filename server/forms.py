@@ -143,10 +143,12 @@ def read_walk(form: FormMultiDict, timezone: str, now: datetime, pace_m_per_min:
     data.update(_distance_fields("pain_onset_m", "pain_onset_min", onset, onset_unit, pace_m_per_min))
     if Unit.minutes in (typed_unit, onset_unit) and (distance is not None or onset is not None):
         data["distance_estimated"] = True
+    result = _validate(data, values, now)
     if had_pain and onset is None:
-        return FormResult(values=values, errors={
-            "pain_onset_m": "Choose or type how far you had walked when the pain began."})
-    return _validate(data, values, now)
+        # Said with every other problem at once, never one after another.
+        errors = {"pain_onset_m": "Choose or type how far you had walked when the pain began.", **result.errors}
+        return FormResult(values=values, errors=errors)
+    return result
 
 
 def read_check_in(form: FormMultiDict, timezone: str, now: datetime) -> FormResult:
@@ -176,25 +178,39 @@ def read_check_in(form: FormMultiDict, timezone: str, now: datetime) -> FormResu
     return _validate(data, values, now)
 
 
+def _fmt(x: float | None) -> str:
+    return "" if x is None else f"{x:g}"
+
+
+def _quick_or_typed(metres: float | None, typed: float | None) -> tuple[str, str]:
+    """A saved distance as (quick choice, typed box): a distance that is one of the quick
+    choices comes back as that button, chosen; anything else is typed in the box."""
+    if metres is not None and metres in QUICK_DISTANCES:
+        return str(int(metres)), ""
+    return "", _fmt(typed)
+
+
 def walk_values(walk: Walk, timezone: str) -> dict[str, Any]:
     """A saved walk as form values, for editing."""
-    def fmt(x: float | None) -> str:
-        return "" if x is None else f"{x:g}"
 
     in_minutes = walk.distance_estimated and walk.duration_min is not None
+    onset_in_minutes = in_minutes and walk.pain_onset_min is not None
+    distance, distance_exact = _quick_or_typed(None if in_minutes else walk.distance_m,
+                                               walk.duration_min if in_minutes else walk.distance_m)
+    onset, onset_exact = _quick_or_typed(None if onset_in_minutes else walk.pain_onset_m,
+                                         walk.pain_onset_min if onset_in_minutes else walk.pain_onset_m)
     return {
         "id": str(walk.id), "walked_at": walk.walked_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
-        "distance_m": "", "distance_m_exact": fmt(walk.duration_min if in_minutes else walk.distance_m),
+        "distance_m": distance, "distance_m_exact": distance_exact,
         "unit": (Unit.minutes if in_minutes else Unit.metres).value,
-        "had_pain": "yes" if walk.had_pain else "no", "pain_onset_m": "",
-        "pain_onset_m_exact": fmt(walk.pain_onset_min if in_minutes and walk.pain_onset_min is not None
-                                  else walk.pain_onset_m), "stopped_by_pain": "yes" if walk.stopped_by_pain else "no",
-        "relief": walk.relief.value if walk.relief else "", "relief_minutes": fmt(walk.relief_minutes),
+        "had_pain": "yes" if walk.had_pain else "no", "pain_onset_m": onset, "pain_onset_m_exact": onset_exact,
+        "stopped_by_pain": "yes" if walk.stopped_by_pain else "no",
+        "relief": walk.relief.value if walk.relief else "", "relief_minutes": _fmt(walk.relief_minutes),
         "pain_sites": [p.value for p in walk.pain_sites], "side": walk.side.value if walk.side else "",
         "sensations": [s.value for s in walk.sensations], "terrain": walk.terrain.value,
         "pain_score": "" if walk.pain_score is None else str(walk.pain_score), "note": walk.note,
-        "source": walk.source.value, "duration_min": fmt(walk.duration_min),
-        "pain_onset_min": fmt(walk.pain_onset_min) if walk.source.value == "gps" else "",
+        "source": walk.source.value, "duration_min": _fmt(walk.duration_min),
+        "pain_onset_min": _fmt(walk.pain_onset_min) if walk.source.value == "gps" else "",
     }
 
 

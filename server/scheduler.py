@@ -68,6 +68,8 @@ async def clinic_timezones(sessions: async_sessionmaker[AsyncSession]) -> list[s
 def build_scheduler(sessions: async_sessionmaker[AsyncSession], data_dir: Path | None = None,
                     timezones: list[str] = ()) -> AsyncIOScheduler:
     """The jobs. ``timezones``: one Monday 06:00 export job per clinic time zone."""
+    # APScheduler narrates every job it adds and runs at INFO; the jobs log what they did themselves.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         daily_trend_pass, CronTrigger(hour=3, minute=15, timezone=UTC), args=[sessions], id=DAILY_TREND_JOB,

@@ -1,27 +1,23 @@
-"""Jinja filters for the pages: local times, distances, plain words for entries."""
+"""Jinja filters and globals for the pages: local times, distances, plain words for codes,
+flag headlines, hashed static addresses."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from diary import flag_words, measurements, summary
 from diary.entries import CheckIn
+from diary.labels import label, labels
+from diary.zones import local_time, zone_name
+from server.static_files import StaticFiles
 
 RELIEF_WORDS = {
     "stood_still": "Standing still eased it", "sat_down": "Sitting down eased it",
     "bent_forward": "Bending forward eased it", "lay_down": "Lying down eased it",
     "not_relieved": "Nothing eased it", "no_pain": "No pain",
 }
-
-
-def local_time(value: datetime | None, timezone: str) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(timezone))
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
 def metres(value: float | None) -> str:
@@ -57,8 +53,10 @@ def pair(value: int) -> tuple[str, str]:
     return str(value), str(value)
 
 
-def install_filters(engine: JinjaTemplateEngine) -> None:
+def install_filters(engine: JinjaTemplateEngine, static: StaticFiles) -> None:
     engine.engine.filters.update(
         local_time=local_time, metres=metres, relief_words=relief_words, check_in_words=check_in_words,
-        quick_label=quick_label, pair=pair,
+        quick_label=quick_label, pair=pair, label=label, labels=labels, zone_name=zone_name,
+        flag_text=flag_words.describe, measurement=measurements.describe, versus=summary.versus,
     )
+    engine.engine.globals.update(static=static.url)

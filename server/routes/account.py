@@ -15,10 +15,10 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 
-from diary import accounts, audit, passkeys
+from diary import accounts, audit, passkeys, zones
 from diary.db import transaction
-from diary.models import User
-from server.auth import client_address, current_user, utcnow
+from diary.models import Clinic, User
+from server.auth import client_address, current_user, patient_only, utcnow
 from server.routes.auth_pages import signed_in_response
 
 NO_STORE = {"cache-control": "no-store"}
@@ -31,9 +31,12 @@ def signed_in_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
 
 async def account_context(db: Any, request: Request[Any, Any, Any]) -> dict[str, Any]:
     user: User = request.user
+    clinic = await db.get(Clinic, user.clinic_id)
     return {"user": user, "sessions": await accounts.sessions_of(db, user.id),
             "passkeys": await passkeys.for_user(db, user.id),
-            "current_session_id": request.scope["auth"].id, "values": {}, "errors": {}, "done": None}
+            "current_session_id": request.scope["auth"].id, "values": {}, "errors": {}, "done": None,
+            "timezone": zones.zone_of(user, clinic), "clinic_timezone": clinic.timezone,
+            "zone_choices": zones.zone_choices()}
 
 
 async def _page(request: Request[Any, Any, Any], state: State, status: int = 200, **extra: Any) -> Template:
@@ -82,4 +85,19 @@ async def end_other_sessions(request: Request[Any, Any, Any], state: State) -> R
     return Redirect(path="/account?done=sessions", status_code=303)
 
 
-ACCOUNT_ROUTES = [account_page, change_password, end_other_sessions]
+@post("/account/time-zone", guards=[patient_only])
+async def set_time_zone(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    """A patient's own time zone for their pages; empty means the clinic's. Staff use the clinic's."""
+    form = await request.form()
+    chosen = str(form.get("timezone", "")).strip()
+    user: User = request.user
+    if chosen and not zones.is_zone(chosen):
+        return await _page(request, state, status=422, errors={"timezone": "Choose a time zone from the list."})
+    async with transaction(state.sessions) as db:
+        stored = await db.get(User, user.id)
+        stored.timezone = chosen or None
+        db.add(stored)
+    return Redirect(path="/account?done=time_zone#time-zone", status_code=303)
+
+
+ACCOUNT_ROUTES = [account_page, change_password, end_other_sessions, set_time_zone]

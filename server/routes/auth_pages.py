@@ -47,11 +47,17 @@ async def signed_in_response(
     return Redirect(path=target, status_code=303, cookies=[session_cookie(settings, token, max_age)])
 
 
+def for_staff(target: str | None) -> bool:
+    """A sign-in on the way to the clinic's pages: no "keep me signed in" (staff cannot use it)."""
+    return bool(target) and (target == "/clinic" or target.startswith(("/clinic/", "/clinic?")))
+
+
 @get("/login")
 async def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
     user = request.scope.get("user")
-    return Template("auth/login.html", context={"user": user, "next": safe_next(next) or "", "values": {},
-                                                 "error": None})
+    target = safe_next(next) or ""
+    return Template("auth/login.html", context={"user": user, "next": target, "values": {},
+                                                 "error": None, "for_staff": for_staff(target)})
 
 
 @post("/login")
@@ -61,7 +67,8 @@ async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     keep = form.get("keep_signed_in") == "yes"
     target = safe_next(str(form.get("next", "")))
     settings: Settings = state.settings
-    context = {"user": None, "next": target or "", "values": {"email": email}, "error": SIGN_IN_FAILED}
+    context = {"user": None, "next": target or "", "values": {"email": email}, "error": SIGN_IN_FAILED,
+               "for_staff": for_staff(target)}
     limits = throttle.signin_limits(request, settings, email)
     now, address = utcnow(), client_address(request)
     async with transaction(state.sessions) as db:
@@ -73,6 +80,9 @@ async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
         if user is not None:
             await audit.record(db, action="signin.succeeded", now=now, actor=user, address=address,
                                detail={"method": "password"})
+            # A patient signing in on the clinic's sign-in page goes to their diary, not to a 404.
+            if for_staff(target) and not user.is_staff:
+                target = None
             return await signed_in_response(request, db, settings, user, keep and not user.is_staff,
                                              target or home_for(user))
         await ratelimit.record_failure(db, limits, now)
@@ -94,7 +104,10 @@ async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]
             if request.scope.get("user") is not None:
                 await audit.record(db, action="signout", now=utcnow(), actor=request.scope["user"],
                                    address=client_address(request))
-    return Redirect(path="/login?signed_out=1", status_code=303, cookies=[cleared_session_cookie(settings)])
+    # Staff sign in again on the clinic's sign-in page.
+    user = request.scope.get("user")
+    again = "/login?signed_out=1" + ("&next=/clinic" if user is not None and user.is_staff else "")
+    return Redirect(path=again, status_code=303, cookies=[cleared_session_cookie(settings)])
 
 
 @get("/enrol")

@@ -14,16 +14,20 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
-from diary import accounts, audit, flags, patients, review, store
+from diary import accounts, audit, flags, measurements, patients, review, store
 from diary.chart import distance_chart
 from diary.db import read_transaction, transaction
 from diary.entries import CheckIn, Walk
-from diary.models import Clinic, EnrolmentCode, Patient, PatientSummary, Role, SuspectedType, User
+from diary.models import Clinic, EnrolmentCode, MeasurementKind, Patient, PatientSummary, Role, SuspectedType, User
 from server.auth import client_address, staff_only, utcnow
+from server.routes.clinic_measurements import section_context
 from server.qr import enrolment_qr
 
 NO_STORE = {"cache-control": "no-store"}
 CHART_DAYS = 120
+# Drawn at the width of a clinic desktop page (and scaled to fit it), so the
+# chart uses the page and its legend stays readable (web/static/clinic.css).
+CHART_PX = (1000, 400)
 ENTRIES_SHOWN = 200
 
 
@@ -32,15 +36,6 @@ async def _patient(db: Any, user: User, patient_id: int) -> Patient:
     if patient is None:
         raise NotFoundException()
     return patient
-
-
-def abi_words(abi: float | None) -> str:
-    """Resting ABI bands (AHA/ACC 2016)."""
-    if abi is None:
-        return "not recorded"
-    band = ("abnormal" if abi <= 0.90 else "borderline" if abi < 1.00 else "normal" if abi <= 1.40
-            else "non-compressible")
-    return f"{abi:.2f} ({band})"
 
 
 @get("/clinic/patients/{patient_id:int}", guards=[staff_only])
@@ -63,16 +58,19 @@ async def patient_page(request: Request[Any, Any, Any], state: State, patient_id
         info = await db.get(PatientSummary, patient.id)
         codes = await _codes(db, patient.id)
         people = await _people(db, user.clinic_id)
+        taken = await section_context(db, user, patient, clinic)
     reviewer = people.get(info.last_reviewed_by) if info and info.last_reviewed_by else None
     live = [f for f in patient_flags if f.status in flags.LIVE]
     flagged = {entry_id for f in live for entry_id in f.evidence}
     chart = distance_chart([e for e in entries if isinstance(e, Walk)], [e for e in entries if isinstance(e, CheckIn)],
-                           start=now - timedelta(days=CHART_DAYS), end=now, timezone=clinic.timezone, flagged=flagged)
+                           start=now - timedelta(days=CHART_DAYS), end=now, timezone=clinic.timezone, flagged=flagged,
+                           width=CHART_PX[0], height=CHART_PX[1])
     context = {
         "user": user, "clinic": clinic, "patient": patient, "summary": info, "reviewer": reviewer,
         "chart": chart, "entries": list(reversed(entries))[:ENTRIES_SHOWN], "flags": patient_flags, "live": live,
-        "events": events, "views": views, "flagged": flagged, "abi": abi_words(patient.resting_abi),
-        "codes": codes, "now": now, "chart_days": CHART_DAYS, "people": people,
+        "events": events, "views": views, "flagged": flagged, **taken,
+        "abi": measurements.latest_words(taken["measurements"], MeasurementKind.abi),
+        "codes": codes, "now": now, "chart_days": CHART_DAYS, "people": people, "timezone": clinic.timezone,
         "sessions_ended": _int_or_none(request.query_params.get("signed_out")),
     }
     return Template("clinic/patient.html", context=context, headers=NO_STORE)
@@ -110,7 +108,7 @@ async def flag_action(request: HTMXRequest, state: State, patient_id: FromPath[i
     user: User = request.user
     form = await request.form()
     now = utcnow()
-    error = None
+    error, error_field = None, None
     async with transaction(state.sessions) as db:
         patient = await _patient(db, user, patient_id)
         flag = await review.clinic_flag(db, user.clinic_id, patient.id, flag_id)
@@ -120,13 +118,16 @@ async def flag_action(request: HTMXRequest, state: State, patient_id: FromPath[i
             await review.act_on_flag(db, patient, flag, user, str(form.get("action", "")), now,
                                      note=str(form.get("note", "")), days=str(form.get("days", "")))
         except review.ReviewError as exc:
-            error = str(exc)
+            error, error_field = str(exc), exc.field
     if request.htmx:
         async with transaction(state.sessions) as db:
             flag = await review.clinic_flag(db, user.clinic_id, patient_id, flag_id)
             people = await _people(db, user.clinic_id)
+            clinic = await db.get(Clinic, user.clinic_id)
         return Template("clinic/_flag.html", context={"flag": flag, "patient": patient, "error": error,
-                                                      "people": people, "now": now},
+                                                      "error_field": error_field, "people": people, "now": now,
+                                                      "timezone": clinic.timezone,
+                                                      "values": {k: str(form.get(k, "")) for k in ("note", "days")}},
                         status_code=422 if error else 200, headers=NO_STORE)
     if error:
         return Response(content=error, status_code=422, media_type="text/plain")

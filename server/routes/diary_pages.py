@@ -22,6 +22,7 @@ from diary.db import transaction
 from diary.entries import Walk
 from diary.journal import remove_entry, save_entry
 from diary.models import Clinic, Patient
+from diary.zones import zone_of
 from server import forms
 from server.auth import client_address, patient_of, patient_only, utcnow
 
@@ -33,28 +34,29 @@ def page(name: str, context: dict[str, Any], status: int = 200) -> Template:
     return Template(name, context=context, status_code=status, headers=NO_STORE)
 
 
-async def _context(db: Any, request: Request[Any, Any, Any]) -> tuple[Patient, Clinic]:
+async def _context(db: Any, request: Request[Any, Any, Any]) -> tuple[Patient, str]:
+    """The signed-in patient, and the time zone their pages use (their own, else the clinic's)."""
     patient = await patient_of(db, request.user)
-    return patient, await db.get(Clinic, patient.clinic_id)
+    return patient, zone_of(request.user, await db.get(Clinic, patient.clinic_id))
 
 
 async def _pace(db: Any, patient: Patient, state: State) -> float:
     return await store.gps_speed_m_per_min(db, patient.id) or state.settings.default_speed_m_per_min
 
 
-def _form_context(request: Request[Any, Any, Any], clinic: Clinic, values: dict[str, Any],
+def _form_context(request: Request[Any, Any, Any], timezone: str, values: dict[str, Any],
                   errors: dict[str, str], editing: bool) -> dict[str, Any]:
     return {"user": request.user, "values": values, "errors": errors, "editing": editing,
-            "timezone": clinic.timezone, "quick_distances": forms.QUICK_DISTANCES}
+            "timezone": timezone, "quick_distances": forms.QUICK_DISTANCES}
 
 
 @get("/diary", guards=[patient_only])
 async def diary_home(request: HTMXRequest, state: State, offset: FromQuery[int] = 0) -> Template:
     async with transaction(state.sessions) as db:
-        patient, clinic = await _context(db, request)
+        patient, zone = await _context(db, request)
         entries = await store.list_entries(db, patient.id, limit=PAGE + 1, offset=max(offset, 0))
         advice = advice_for_flags(await flags.live_urgent_rules(db, patient.id))
-    context = {"advice": advice, "user": request.user, "patient": patient, "timezone": clinic.timezone,
+    context = {"advice": advice, "user": request.user, "patient": patient, "timezone": zone,
                "entries": entries[:PAGE], "more": len(entries) > PAGE, "next_offset": offset + PAGE,
                "done": request.query_params.get("done"), "welcome": "welcome" in request.query_params}
     if request.htmx and offset:
@@ -65,10 +67,10 @@ async def diary_home(request: HTMXRequest, state: State, offset: FromQuery[int] 
 @get("/diary/walks/new", guards=[patient_only])
 async def new_walk(request: Request[Any, Any, Any], state: State) -> Template:
     async with transaction(state.sessions) as db:
-        _, clinic = await _context(db, request)
-    values = {"id": str(uuid.uuid4()), "walked_at": forms.local_now(clinic.timezone, utcnow()), "unit": "m",
+        _, zone = await _context(db, request)
+    values = {"id": str(uuid.uuid4()), "walked_at": forms.local_now(zone, utcnow()), "unit": "m",
               "terrain": "flat", "pain_sites": [], "sensations": []}
-    return page("diary/walk_form.html", _form_context(request, clinic, values, {}, editing=False))
+    return page("diary/walk_form.html", _form_context(request, zone, values, {}, editing=False))
 
 
 @post("/diary/walks", guards=[patient_only])
@@ -76,8 +78,8 @@ async def save_walk(request: Request[Any, Any, Any], state: State) -> Response[A
     form = await request.form()
     now = utcnow()
     async with transaction(state.sessions) as db:
-        patient, clinic = await _context(db, request)
-        result = forms.read_walk(form, clinic.timezone, now, await _pace(db, patient, state))
+        patient, zone = await _context(db, request)
+        result = forms.read_walk(form, zone, now, await _pace(db, patient, state))
         if result.entry is not None:
             try:
                 saved, _ = await save_entry(db, patient, result.entry, now, actor=request.user,
@@ -86,15 +88,15 @@ async def save_walk(request: Request[Any, Any, Any], state: State) -> Response[A
                 raise NotFoundException() from None
             return Redirect(path=f"/diary?done={'saved' if saved.created else 'updated'}", status_code=303)
     editing = bool(form.get("editing"))
-    return page("diary/walk_form.html", _form_context(request, clinic, result.values, result.errors, editing), 422)
+    return page("diary/walk_form.html", _form_context(request, zone, result.values, result.errors, editing), 422)
 
 
 @get("/diary/check-ins/new", guards=[patient_only])
 async def new_check_in(request: Request[Any, Any, Any], state: State) -> Template:
     async with transaction(state.sessions) as db:
-        _, clinic = await _context(db, request)
-    values = {"id": str(uuid.uuid4()), "recorded_at": forms.local_now(clinic.timezone, utcnow())}
-    return page("diary/check_in_form.html", _form_context(request, clinic, values, {}, editing=False))
+        _, zone = await _context(db, request)
+    values = {"id": str(uuid.uuid4()), "recorded_at": forms.local_now(zone, utcnow())}
+    return page("diary/check_in_form.html", _form_context(request, zone, values, {}, editing=False))
 
 
 @post("/diary/check-ins", guards=[patient_only])
@@ -102,8 +104,8 @@ async def save_check_in(request: Request[Any, Any, Any], state: State) -> Respon
     form = await request.form()
     now = utcnow()
     async with transaction(state.sessions) as db:
-        patient, clinic = await _context(db, request)
-        result = forms.read_check_in(form, clinic.timezone, now)
+        patient, zone = await _context(db, request)
+        result = forms.read_check_in(form, zone, now)
         if result.entry is not None:
             try:
                 await save_entry(db, patient, result.entry, now, actor=request.user, address=client_address(request))
@@ -111,7 +113,7 @@ async def save_check_in(request: Request[Any, Any, Any], state: State) -> Respon
                 raise NotFoundException() from None
     if result.entry is None:
         editing = bool(form.get("editing"))
-        return page("diary/check_in_form.html", _form_context(request, clinic, result.values, result.errors, editing),
+        return page("diary/check_in_form.html", _form_context(request, zone, result.values, result.errors, editing),
                     422)
     advice = advice_for(result.entry)
     if advice is None:
@@ -125,15 +127,15 @@ async def save_check_in(request: Request[Any, Any, Any], state: State) -> Respon
 @get("/diary/entries/{entry_id:uuid}/edit", guards=[patient_only])
 async def edit_entry(request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID]) -> Template:
     async with transaction(state.sessions) as db:
-        patient, clinic = await _context(db, request)
+        patient, zone = await _context(db, request)
         entry = await store.get_entry(db, patient.id, entry_id)
     if entry is None:
         raise NotFoundException()
     if isinstance(entry, Walk):
-        values = forms.walk_values(entry, clinic.timezone)
-        return page("diary/walk_form.html", _form_context(request, clinic, values, {}, editing=True))
-    values = forms.check_in_values(entry, clinic.timezone)
-    return page("diary/check_in_form.html", _form_context(request, clinic, values, {}, editing=True))
+        values = forms.walk_values(entry, zone)
+        return page("diary/walk_form.html", _form_context(request, zone, values, {}, editing=True))
+    values = forms.check_in_values(entry, zone)
+    return page("diary/check_in_form.html", _form_context(request, zone, values, {}, editing=True))
 
 
 @post("/diary/entries/{entry_id:uuid}/delete", guards=[patient_only])

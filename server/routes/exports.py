@@ -18,8 +18,8 @@ from diary.weekly import WEEK_PATTERN, Week
 from server.auth import patient_of, patient_only, staff_only, utcnow
 
 NO_STORE = {"cache-control": "no-store"}
-MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8", "entries_csv": "text/csv; charset=utf-8",
-         "fhir": "application/fhir+ndjson"}
+# Litestar adds "; charset=utf-8" to a text/* type itself: naming it here sent it twice.
+MEDIA = {"pdf": "application/pdf", "csv": "text/csv", "entries_csv": "text/csv", "fhir": "application/fhir+ndjson"}
 
 
 @get("/clinic/exports", guards=[staff_only])
@@ -28,8 +28,9 @@ async def export_list(request: Request[Any, Any, Any], state: State) -> Template
     async with transaction(state.sessions) as db:
         clinic = await db.get(Clinic, user.clinic_id)
         stored = await exports.stored_exports(db, user.clinic_id)
+    weeks = {e.week: Week.parse(e.week, clinic.timezone) for e in stored}
     return Template("clinic/exports.html", headers=NO_STORE,
-                    context={"user": user, "clinic": clinic, "exports": stored})
+                    context={"user": user, "clinic": clinic, "exports": stored, "weeks": weeks})
 
 
 @get("/clinic/exports/{week:str}/{kind:str}", guards=[staff_only])
@@ -56,7 +57,9 @@ async def export_download(request: Request[Any, Any, Any], state: State, week: F
 async def patient_reports(request: Request[Any, Any, Any], state: State) -> Template:
     async with transaction(state.sessions) as db:
         patient = await patient_of(db, request.user)
-        weeks = [e.week for e in await exports.stored_exports(db, patient.clinic_id) if e.status == "done"]
+        clinic = await db.get(Clinic, patient.clinic_id)
+        weeks = [Week.parse(e.week, clinic.timezone)
+                 for e in await exports.stored_exports(db, patient.clinic_id) if e.status == "done"]
     return Template("diary/reports.html", headers=NO_STORE, context={"user": request.user, "weeks": weeks})
 
 

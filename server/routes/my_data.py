@@ -19,9 +19,10 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Stream, Template
 
-from diary import audit, erasure, patient_data
+from diary import audit, erasure, measurements, patient_data
 from diary.db import transaction
 from diary.models import Clinic, User
+from diary.zones import zone_of
 from server.auth import client_address, patient_of, patient_only, utcnow
 from server.routes.clinic_admin import admin_only
 
@@ -38,7 +39,8 @@ async def download_my_data(request: Request[Any, Any, Any], state: State) -> Str
     async with transaction(state.sessions) as db:
         patient = await patient_of(db, user)
         clinic = await db.get(Clinic, patient.clinic_id)
-        head = {"exported_at": now.isoformat(), "patient": patient_data.profile(patient, user, clinic)}
+        taken = await measurements.for_patient(db, patient.id)
+        head = {"exported_at": now.isoformat(), "patient": patient_data.profile(patient, user, clinic, taken)}
         await audit.record(db, action="data.downloaded", now=now, actor=user, patient_id=patient.id,
                            address=client_address(request), detail={"format": "json"})
     chunks: AsyncIterator[str] = patient_data.document_chunks(state.sessions, patient.id, head)
@@ -48,8 +50,9 @@ async def download_my_data(request: Request[Any, Any, Any], state: State) -> Str
 
 async def _erasure_context(db: Any, request: Request[Any, Any, Any]) -> dict[str, Any]:
     patient = await patient_of(db, request.user)
+    clinic = await db.get(Clinic, patient.clinic_id)
     return {"user": request.user, "patient": patient, "erasure": await erasure.latest_request(db, patient.id),
-            "clinic": await db.get(Clinic, patient.clinic_id)}
+            "clinic": clinic, "timezone": zone_of(request.user, clinic)}
 
 
 @get("/account/my-data", guards=[patient_only])

@@ -23,8 +23,10 @@ from litestar.response import Template
 from diary import store
 from diary.db import transaction
 from diary.models import Clinic
+from diary.zones import zone_of
 from server import forms
 from server.auth import patient_of, patient_only, utcnow
+from server.static_files import StaticFiles
 
 NO_STORE = {"cache-control": "no-store"}
 THEME_COLOUR = "#0b5394"
@@ -47,16 +49,16 @@ def _web() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "web"
 
 
-def shell_assets() -> list[str]:
-    """Static files of the app shell, as URLs."""
-    static = _web() / "static"
-    files = [static / "app.css", static / "app.js", *sorted(static.glob("htmx-*.min.js")),
-             *sorted((static / "pwa").glob("*.js")), *sorted((static / "pwa" / "icons").glob("*.png"))]
-    return ["/static/" + f.relative_to(static).as_posix() for f in files]
+def shell_assets(static: StaticFiles) -> list[str]:
+    """Static files of the app shell, as the pages link them (their content-hashed URLs)."""
+    root = _web() / "static"
+    files = [root / "app.css", *sorted(root.glob("*.js")),  # app.js, htmx, passkey.js: every page links them
+             *sorted((root / "pwa").glob("*.js")), *sorted((root / "pwa" / "icons").glob("*.png"))]
+    return [static.url(f.relative_to(root).as_posix()) for f in files]
 
 
-def shell_urls() -> list[str]:
-    return [*shell_assets(), "/offline", *SHELL_PAGES.values()]
+def shell_urls(static: StaticFiles) -> tuple[str, ...]:
+    return (*shell_assets(static), "/offline", *SHELL_PAGES.values())
 
 
 def _signature() -> tuple[tuple[str, int, int], ...]:
@@ -66,7 +68,7 @@ def _signature() -> tuple[tuple[str, int, int], ...]:
 
 
 @lru_cache(maxsize=4)
-def _worker_for(signature: tuple[tuple[str, int, int], ...], pace: float) -> str:
+def _worker_for(signature: tuple[tuple[str, int, int], ...], pace: float, shell: tuple[str, ...] = ()) -> str:
     web = _web()
     digest = hashlib.sha256()
     for path, _, _ in signature:
@@ -74,21 +76,22 @@ def _worker_for(signature: tuple[tuple[str, int, int], ...], pace: float) -> str
         digest.update(Path(path).read_bytes())
     source = (web / "templates" / "pwa" / "sw.js").read_text(encoding="utf-8")
     return (source.replace("__VERSION__", digest.hexdigest()[:16])
-            .replace("__SHELL__", json.dumps(shell_urls()))
+            .replace("__SHELL__", json.dumps(list(shell)))
             .replace("__FALLBACKS__", json.dumps(SHELL_PAGES))
             .replace("__PACE__", json.dumps(pace)))
 
 
-def service_worker_source(pace: float) -> str:
-    """The service worker, with the shell's version (a hash of the web files) filled in."""
-    return _worker_for(_signature(), pace)
+def service_worker_source(pace: float, static: StaticFiles) -> str:
+    """The service worker, with the shell's version (a hash of the web files) and URLs filled in."""
+    return _worker_for(_signature(), pace, shell_urls(static))
 
 
 @get("/sw.js", media_type="application/javascript", include_in_schema=False)
 async def service_worker(state: State) -> Response[str]:
     # Served from the root so it may control every page; the browser checks
     # it for a new version at every navigation.
-    return Response(service_worker_source(state.settings.default_speed_m_per_min), media_type="application/javascript",
+    return Response(service_worker_source(state.settings.default_speed_m_per_min, state.static),
+                    media_type="application/javascript",
                     headers={"cache-control": "no-cache", "service-worker-allowed": "/"})
 
 
@@ -158,9 +161,10 @@ async def gps_walk(request: Request[Any, Any, Any], state: State) -> Template:
         patient = await patient_of(db, request.user)
         clinic = await db.get(Clinic, patient.clinic_id)
         pace = await store.gps_speed_m_per_min(db, patient.id) or state.settings.default_speed_m_per_min
-    values = {"id": str(uuid.uuid4()), "walked_at": forms.local_now(clinic.timezone, utcnow()), "unit": "m",
+    zone = zone_of(request.user, clinic)
+    values = {"id": str(uuid.uuid4()), "walked_at": forms.local_now(zone, utcnow()), "unit": "m",
               "terrain": "flat", "pain_sites": [], "sensations": []}
-    context = {"user": request.user, "values": values, "errors": {}, "editing": False, "timezone": clinic.timezone,
+    context = {"user": request.user, "values": values, "errors": {}, "editing": False, "timezone": zone,
                "quick_distances": forms.QUICK_DISTANCES, "pace": pace}
     return Template("diary/gps_walk.html", context=context, headers=NO_STORE)
 

@@ -35,7 +35,12 @@ def test_the_service_worker_caches_the_shell_only_and_serves_the_offline_page(ph
     assert len(names) == 1 and re.fullmatch(r"walking-diary-shell-[0-9a-f]{16}", names[0]), names
     urls = page.evaluate("caches.open(%r).then(c => c.keys()).then(ks => ks.map(r => new URL(r.url).pathname))"
                          % names[0])
-    assert "/offline" in urls and "/static/app.css" in urls and "/static/pwa/offline.js" in urls
+    # The shell is cached under the content-hashed names the pages link (server/static_files.py).
+    plain = {re.sub(r"\.[0-9a-f]{10}(\.\w+)$", r"\1", u) for u in urls}
+    assert "/offline" in urls and "/static/app.css" in plain and "/static/pwa/offline.js" in plain
+    linked = page.evaluate("() => [...document.querySelectorAll('script[src], link[rel=stylesheet]')]"
+                           ".map(e => new URL(e.src || e.href).pathname)")
+    assert linked and set(linked) <= set(urls), set(linked) - set(urls)
     assert not [u for u in urls if re.match(r"^/(diary|api|clinic)(/|$)", u)], urls
 
     phone.set_offline(True)

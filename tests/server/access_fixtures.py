@@ -31,7 +31,9 @@ from sqlalchemy import select
 from diary import accounts, journal, patients
 from diary.entries import parse_entry
 from diary.exports import export_dir
-from diary.models import Clinic, ErasureRequest, Flag, Passkey, Patient, Role, User, WeeklyExport
+from diary.models import (
+    Clinic, ErasureRequest, Flag, Measurement, MeasurementKind, Passkey, Patient, Role, User, WeeklyExport,
+)
 from diary.weekly import Week
 from server.app import create_app
 from server.settings import Settings
@@ -103,6 +105,14 @@ async def _flag(db: Any, patient_id: int) -> int:
     return (await db.execute(query)).scalar_one()
 
 
+async def _measurement(db: Any, patient_id: int, note: str) -> int:
+    measurement = Measurement(patient_id=patient_id, kind=MeasurementKind.abi, side="left", value=0.71,
+                              measured_on=datetime.now(UTC).date(), note=note, recorded_at=datetime.now(UTC))
+    db.add(measurement)
+    await db.flush()
+    return measurement.id
+
+
 async def _patient(db: Any, clinic_id: int, name: str, number: str) -> int:
     patient, _ = await patients.enrol_patient(db, clinic_id=clinic_id, name=name, clinic_number=number,
                                               now=datetime.now(UTC), code_valid_for=timedelta(days=14))
@@ -163,6 +173,9 @@ def build(settings: Settings) -> Matrix:
             matrix.objects[f"entry:{name}"] = await _entry(db, ids[f"{name}_patient"], note)
             matrix.markers[f"entry:{name}"] = (note, *markers[name])
             matrix.objects[f"flag:{name}"] = await _flag(db, ids[f"{name}_patient"])
+            label = f"{name}-measurement-marker"
+            matrix.objects[f"measurement:{name}"] = await _measurement(db, ids[f"{name}_patient"], label)
+            matrix.markers[f"measurement:{name}"] = (label, *markers[name])
         for name in SIGNED_IN:
             label = f"{name}-passkey-marker"
             matrix.objects[f"passkey:{name}"] = await _passkey(db, ids[name], label)
@@ -237,6 +250,18 @@ def fill_flag(matrix: Matrix, user: str, which: str, fresh: bool, chosen: dict[s
     return Filled(str(matrix.objects[f"flag:{name}"]), matrix.markers[name] if which == "other" else (), patient_id)
 
 
+def fill_measurement(matrix: Matrix, user: str, which: str, fresh: bool, chosen: dict[str, Filled]) -> Filled:
+    """A measurement of the patient already chosen for the path (own; fresh, as the request may remove it),
+    or of someone else's patient."""
+    if which == "own" and "patient_id" in chosen:
+        patient_id = chosen["patient_id"].patient_id
+        return Filled(str(matrix.run(lambda db: _measurement(db, patient_id, "fresh measurement"))),
+                      patient_id=patient_id)
+    name, patient_id = _patient_of(matrix, user, which)
+    return Filled(str(matrix.objects[f"measurement:{name}"]),
+                  matrix.markers[f"measurement:{name}"] if which == "other" else (), patient_id)
+
+
 def fill_staff_user(matrix: Matrix, user: str, which: str, fresh: bool, chosen: dict[str, Filled]) -> Filled:
     """A colleague of the user's clinic (made fresh: the request may deactivate them), or of the other clinic."""
     if which == "own":
@@ -289,6 +314,7 @@ FILLERS: dict[str, Callable[..., Filled]] = {
     "entry_id": fill_entry,
     "patient_id": fill_patient,
     "flag_id": fill_flag,
+    "measurement_id": fill_measurement,
     "user_id": fill_staff_user,
     "passkey_id": fill_passkey,
     "request_id": fill_erasure_request,

@@ -210,8 +210,8 @@ def test_an_admin_sees_their_clinics_log_newest_first_a_page_at_a_time(make_brow
     admin = signed_in(make_browser, logged, "admin")
     everything = admin.client.get("/clinic/audit")
     assert everything.status_code == 200 and everything.headers["cache-control"] == "no-store"
-    actions = [r[2] for r in table_rows(everything)]
-    assert actions.index("flag.note") < actions.index("patient.viewed")  # the note is the newer
+    actions = [r[2] for r in table_rows(everything)]  # in plain words, not the codes
+    assert actions.index("Note added to a flag") < actions.index("Viewed the record")  # the note is the newer
     assert "clinic B only" not in everything.text and "stranger@" not in everything.text
 
     first = admin.client.get("/clinic/audit?action=patient.viewed")
@@ -223,11 +223,11 @@ def test_an_admin_sees_their_clinics_log_newest_first_a_page_at_a_time(make_brow
 
 def test_admins_filter_by_action_actor_and_patient(make_browser, logged):  # type: ignore[no-untyped-def]
     admin = signed_in(make_browser, logged, "admin")
-    assert [r[2] for r in table_rows(admin.client.get("/clinic/audit?action=flag"))] == ["flag.note"]
+    assert [r[2] for r in table_rows(admin.client.get("/clinic/audit?action=flag"))] == ["Note added to a flag"]
     assert table_rows(admin.client.get("/clinic/audit?action=fla")) == []  # an area is a whole word
     assert len(table_rows(admin.client.get("/clinic/audit?actor=NURSE@&page=2"))) == 10
     bobs = table_rows(admin.client.get("/clinic/audit?patient=A-1"))
-    assert "flag.note" in [r[2] for r in bobs] and all(r[3].endswith("A-1") for r in bobs)
+    assert "Note added to a flag" in [r[2] for r in bobs] and all(r[3].endswith("A-1") for r in bobs)
     assert table_rows(admin.client.get("/clinic/audit?patient=A-")) == []  # clinic numbers match exactly
 
 

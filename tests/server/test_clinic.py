@@ -90,7 +90,9 @@ def test_the_queue_shows_medians_and_a_trend_arrow(nurse, db_url, world):  # typ
                 [walk(d, 500) for d in range(80, 14, -2)] + [walk(d, 150) for d in (12, 9, 6, 3, 1)])
     row = [r for r in soup(nurse.client.get("/clinic")).select("#queue tbody tr") if "Dora Decline" in r.get_text()][0]
     text = row.get_text(" ")
-    assert "150 m" in text and "105 m" in text and "down" in text  # max / pain-free medians, arrow
+    # max / pain-free medians, each against the usual level (the trend rules' baseline of 500 m / 350 m)
+    assert "Max 150 m ▼ 70% below usual" in " ".join(text.split())
+    assert "Pain-free 105 m ▼ 70% below usual" in " ".join(text.split())
 
 
 def test_patients_are_searchable_by_name_and_clinic_number(nurse, clinic):  # type: ignore[no-untyped-def]
@@ -210,7 +212,7 @@ def test_every_view_of_a_record_is_audited_and_shown(nurse, clinic, db_url, worl
     nurse.client.get(f"/clinic/patients/{clinic['quiet']}")
     page = soup(nurse.client.get(f"/clinic/patients/{clinic['quiet']}"))
     rows = page.select("table.audit tbody tr")
-    assert len(rows) == 2 and all("patient.viewed" in r.get_text() for r in rows)
+    assert len(rows) == 2 and all("Viewed the record" in r.get_text() for r in rows)  # plain words, not the code
 
     async def views(db):  # type: ignore[no-untyped-def]
         return list((await db.execute(select(AuditEvent).where(
@@ -264,8 +266,10 @@ def test_enrolment_end_to_end_with_a_printable_qr_code(nurse, make_browser, db_u
     async def stored(db):  # type: ignore[no-untyped-def]
         return (await db.execute(select(Patient).where(Patient.clinic_number == "N-1"))).scalar_one()
     nora = run_db(db_url, stored)
-    assert (nora.resting_abi, nora.affected_side, str(nora.date_of_birth)) == (0.72, "left", "1950-03-02")
-    assert "0.72 (abnormal)" in nurse.client.get(f"/clinic/patients/{nora.id}").text
+    assert (nora.affected_side, str(nora.date_of_birth)) == ("left", "1950-03-02")
+    # The enrolment's ABI is the first of the patient's measurements, dated the day of enrolment.
+    first = soup(nurse.client.get(f"/clinic/patients/{nora.id}")).select_one("#measurements tbody tr")
+    assert "Resting ABI" in first.get_text() and "0.72 (abnormal)" in first.get_text()
 
 
 def test_enrolment_form_errors_keep_what_was_typed(nurse):  # type: ignore[no-untyped-def]

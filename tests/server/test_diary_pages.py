@@ -130,7 +130,9 @@ def test_a_patient_edits_a_walk(make_browser, world):  # type: ignore[no-untyped
     alice.post("/diary/walks", {**new_form_values(alice), "distance_m": "300", "had_pain": "no"})
     [entry] = entries_of(alice)
     form = soup(alice.client.get(f"/diary/entries/{entry['id']}/edit")).select_one("form.entry-form")
-    assert form.select_one("#distance_m_exact")["value"] == "300"
+    # Saved with the "300 m" button: it comes back as that button, chosen, not typed in the box.
+    assert form.select_one('input[name="distance_m"][value="300"]').has_attr("checked")
+    assert form.select_one("#distance_m_exact")["value"] == ""
     values = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]") if i.get("name")}
     alice.post("/diary/walks", {**values, "distance_m_exact": "350", "had_pain": "no"})
     [changed] = entries_of(alice)

@@ -218,6 +218,7 @@ def cli_env(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
 def test_the_export_command_writes_the_same_files(cli_env, capsys):  # type: ignore[no-untyped-def]
     assert cli.main(["demo"]) == 0
     out = cli_env / "out"
+    out.mkdir()  # --out must exist (a missing one is refused, below)
     week = last_week().label
     assert cli.main(["export", "--week", week, "--clinic", "Demo Vascular Clinic", "--format", "csv",
                      "--format", "pdf", "--out", str(out)]) == 0
@@ -232,6 +233,7 @@ def test_the_export_command_writes_the_same_files(cli_env, capsys):  # type: ign
     (["--week", "2026-W47", "--format", "docx"], "unknown format"),
 ])
 def test_the_export_command_exits_2_on_bad_input(cli_env, capsys, args, message):  # type: ignore[no-untyped-def]
+    (cli_env / "out").mkdir()
     assert cli.main(["export", *args, "--out", str(cli_env / "out")]) == 2
     assert message in capsys.readouterr().err
 

@@ -74,13 +74,31 @@ def test_the_service_worker_is_served_from_the_root_and_never_cached(browser):  
 def test_the_service_worker_caches_the_app_shell_and_nothing_with_health_data(browser):  # type: ignore[no-untyped-def]
     source = browser.client.get("/sw.js").text
     shell = json.loads(re.search(r"var SHELL = (\[.*?\]);", source).group(1))
-    assert "/static/app.css" in shell and "/static/htmx-2.0.11.min.js" in shell and "/offline" in shell
-    assert {"/static/pwa/offline.js", "/static/pwa/queue.js", "/static/pwa/icons/icon-192.png"} <= set(shell)
+    plain = {unhashed(url) for url in shell}
+    assert "/static/app.css" in plain and "/static/htmx-2.0.11.min.js" in plain and "/offline" in shell
+    assert {"/static/pwa/offline.js", "/static/pwa/queue.js", "/static/pwa/icons/icon-192.png"} <= plain
     for url in shell:
         assert not re.match(r"^/(diary|api|clinic)(/|$)", url), url
         assert browser.client.get(url).status_code == 200, url  # one missing file would fail the install
     # The only writes to a cache are the shell, at install.
     assert source.count("cache.addAll(") == 1 and "cache.put(" not in source
+
+
+def unhashed(url: str) -> str:
+    """/static/app.3f2a9c1b0d.css -> /static/app.css (server.static_files)."""
+    return re.sub(r"\.[0-9a-f]{10}(\.\w+)$", r"\1", url)
+
+
+@pytest.mark.parametrize("path", ["/offline", "/offline/walk", "/offline/check-in", "/offline/gps"])
+def test_every_file_an_offline_page_links_is_in_the_shell_under_the_same_name(browser, path):  # type: ignore[no-untyped-def]
+    """The pages link content-hashed names: the service worker must cache exactly those,
+    or a page opened with no connection would have no styles or scripts."""
+    source = browser.client.get("/sw.js").text
+    shell = set(json.loads(re.search(r"var SHELL = (\[.*?\]);", source).group(1)))
+    page = soup(browser.client.get(path))
+    linked = {el.get("src") or el.get("href") for el in page.select("script[src], link[href]")}
+    linked = {url for url in linked if url.startswith("/static/")}
+    assert linked and linked <= shell, linked - shell
 
 
 def test_a_new_release_gets_a_new_cache_name(tmp_path):  # type: ignore[no-untyped-def]
@@ -176,7 +194,8 @@ def test_patient_pages_are_ready_for_a_strict_content_security_policy(make_brows
     page = soup(alice.client.get(path))
     scripts = page.select("script")
     assert scripts and all(s.get("src", "").startswith("/static/") and not s.get_text().strip() for s in scripts)
-    assert {s["src"] for s in scripts} >= {"/static/pwa/offline.js", "/static/pwa/queue.js", "/static/pwa/entry.js"}
+    assert {unhashed(s["src"]) for s in scripts} >= {"/static/pwa/offline.js", "/static/pwa/queue.js",
+                                                      "/static/pwa/entry.js"}
     assert not page.select("style") and not page.select("[style]")
     assert not [el for el in page.find_all(True) if any(a.startswith("on") for a in el.attrs)]
     assert "javascript:" not in str(page)

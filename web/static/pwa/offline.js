@@ -193,7 +193,9 @@
         form.prepend(note);
       }
     });
-    if (first) first.focus();
+    // Every problem at once, in a summary at the top that takes the focus (app.js).
+    if (window.DiaryForm) window.DiaryForm.summarise(form);
+    else if (first) first.focus();
   }
 
   // Ready for the next entry. A form changing a saved entry keeps its id, so
