@@ -26,7 +26,7 @@ ACTIONS = (
     "entry.edited", "entry.deleted", "export.generated", "export.failed", "export.downloaded",
     "enrolment.code_issued", "enrolment.code_revoked", "enrolment.code_used", "enrolment.code_refused",
     "data.downloaded", "erasure.requested", "erasure.cancelled", "erasure.confirmed", "erasure.declined",
-    "audit.exported",
+    "audit.exported", "clinic.settings_changed", "patient.details_changed",
 )
 
 

@@ -94,7 +94,8 @@ async def patient_week(session: AsyncSession, patient: Patient, week: Week) -> P
                if e.occurred_at < week.end]
     return summarise(patient_id=patient.id, name=patient.name, clinic_number=patient.clinic_number, week=week,
                      entries=entries, flags=await _flag_lines(session, patient.id, week),
-                     notes=await _notes(session, patient.id, week), baseline_since=patient.baseline_since)
+                     notes=await _notes(session, patient.id, week), baseline_since=patient.baseline_since,
+                     diabetes=patient.diabetes)
 
 
 async def patient_ids(sessions: async_sessionmaker[AsyncSession], clinic: Clinic, week: Week) -> list[int]:

@@ -33,7 +33,7 @@ def profile(patient: Patient, user: User, clinic: Clinic) -> dict[str, Any]:
         "name": patient.name, "email": user.email, "clinic": clinic.name, "clinic_number": patient.clinic_number,
         "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
         "affected_side": patient.affected_side, "suspected_type": patient.suspected_type.value,
-        "resting_abi": patient.resting_abi,
+        "resting_abi": patient.resting_abi, "diabetes": patient.diabetes, "phone": patient.phone or None,
         "baseline_since": patient.baseline_since.isoformat() if patient.baseline_since else None,
         "enrolled_at": patient.created_at.isoformat(),
     }

@@ -7,8 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup, escape
 
-from diary.entries import CheckIn
+from diary import signs
+from diary.advice import EMERGENCY_NUMBER
+from diary.clinics import Contact, tel_href
+from diary.entries import CheckIn, Walk
 
 RELIEF_WORDS = {
     "stood_still": "Standing still eased it", "sat_down": "Sitting down eased it",
@@ -24,6 +28,14 @@ def local_time(value: datetime | None, timezone: str) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
+def local_day(value: datetime | None, timezone: str) -> str:
+    """A day as a patient reads it: "3 May 2026"."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(timezone or "UTC"))
+    return f"{local.day} {local:%b %Y}"
+
+
 def metres(value: float | None) -> str:
     if value is None:
         return "—"
@@ -34,19 +46,16 @@ def relief_words(value: Any) -> str:
     return RELIEF_WORDS.get(getattr(value, "value", value), str(value))
 
 
-def check_in_words(entry: CheckIn) -> str:
-    said = []
-    if entry.rest_pain:
-        said.append("Pain at rest" + (" at night" if entry.rest_pain_at_night else ""))
-    if entry.wound:
-        said.append("A wound" + (f" for {entry.wound_days} days" if entry.wound_days else ""))
-    if entry.colour_change:
-        said.append(f"Toe or foot {entry.colour_change.value}")
-    if entry.cold_foot:
-        said.append("Cold foot")
-    if entry.sudden_onset:
-        said.append("Sudden change in the leg")
-    return ". ".join(said) + "." if said else "No warning signs."
+def check_in_words(entry: CheckIn | Walk) -> str:
+    """Every danger-sign answer of an entry, in plain words (diary.signs.describe)."""
+    return signs.describe(entry)
+
+
+def call_links(text: str, contact: Contact) -> Markup:
+    """Advice text with the emergency number as a tap-to-call link."""
+    number = contact.emergency_number
+    link = Markup('<a class="tel" href="{}">{}</a>').format(tel_href(number), number)
+    return Markup(link).join(escape(part) for part in text.split(EMERGENCY_NUMBER))
 
 
 def quick_label(value: int) -> tuple[str, str]:
@@ -60,5 +69,5 @@ def pair(value: int) -> tuple[str, str]:
 def install_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters.update(
         local_time=local_time, metres=metres, relief_words=relief_words, check_in_words=check_in_words,
-        quick_label=quick_label, pair=pair,
+        quick_label=quick_label, pair=pair, call_links=call_links, tel_href=tel_href, local_day=local_day,
     )
