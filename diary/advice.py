@@ -123,7 +123,7 @@ WORDS: dict[str, tuple[str, ...]] = {
         "to heal when the blood supply is poor.",
         _PHONE_TODAY,
         "Keep it clean and covered, and do not walk barefoot. If it gets red, hot, swollen or smelly, or you "
-        "feel unwell, phone them now.",
+        "feel unwell, phone them now, or call {emergency} if you cannot reach them.",
     ),
     "dark_toe": (
         "A toe or part of your foot that is blue or black needs checking by your care team: the skin may not "

@@ -9,7 +9,9 @@ Contents, in this order:
 * the Patient (name, clinic number as identifier, birth date when known);
 * one Observation per walk of the week (walking distance in metres, with the
   pain-free distance, relief posture, pain score, stopped-by-pain and
-  distance-estimated as components);
+  distance-estimated as components, and any danger sign reported with it);
+* one Observation per check-in of the week (the patient's answers in words, and
+  one component per danger sign reported, in the local danger-sign system);
 * one Observation per weekly figure (walks, days walked, median maximum and
   pain-free distance, total distance, rest-pain days), effective over the week;
 * one Flag per flag that is not resolved (open or acknowledged).
@@ -28,7 +30,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from diary import _fhir_codes as C
-from diary.entries import Walk
+from diary import signs
+from diary.entries import CheckIn, Walk
 from diary.weekly import FlagLine, PatientWeek, Week
 
 __all__ = ["FHIR_VERSION", "patient_bundle"]
@@ -98,7 +101,10 @@ def patient_bundle(pw: PatientWeek, *, clinic_name: str, birth_date: date | None
     entries: list[tuple[str, Json]] = [(patient_id, _patient(pw, patient_id, clinic_name, birth_date, base_url))]
     for walk in pw.walks:
         rid = ids("walk", walk.id)
-        entries.append((rid, _walk(walk, rid, patient_ref, issued, tz, base_url)))
+        entries.append((rid, _walk(walk, rid, patient_ref, issued, tz, base_url, pw.diabetes)))
+    for check_in in pw.check_ins:
+        rid = ids("check-in", check_in.id)
+        entries.append((rid, _check_in(check_in, rid, patient_ref, issued, tz, base_url, pw.diabetes)))
     for code, value in _weekly_values(pw):
         rid = ids("week", pw.week.label, code)
         entries.append((rid, _weekly(pw.week, code, value, rid, patient_ref, issued, local)))
@@ -138,7 +144,38 @@ def _patient(pw: PatientWeek, rid: str, clinic_name: str, birth_date: date | Non
     return patient
 
 
-def _walk(walk: Walk, rid: str, subject: Json, issued: str, tz: str, base_url: str) -> Json:
+def _sign_components(entry: Walk | CheckIn, base_url: str, diabetes: bool | None) -> list[Json]:
+    """One component per danger sign the entry reports (diary.signs), valueBoolean true."""
+    return [{"code": _concept((C.danger_sign_system(base_url), code, C.DANGER_SIGN_CODES[code])),
+             "valueBoolean": True} for code in signs.signs_of(entry, diabetes)]
+
+
+def _check_in(check_in: CheckIn, rid: str, subject: Json, issued: str, tz: str, base_url: str,
+              diabetes: bool | None) -> Json:
+    local = C.diary_system(base_url)
+    obs: Json = {
+        "resourceType": "Observation",
+        "id": rid,
+        "identifier": [{"system": C.entry_system(base_url), "value": str(check_in.id)}],
+        "status": "final",
+        "category": [_concept(C.SURVEY)],
+        "code": _concept((local, C.CHECK_IN, C.DIARY_CODES[C.CHECK_IN])),
+        "subject": subject,
+        "effectiveDateTime": _instant(check_in.recorded_at, tz),
+        "issued": issued,
+        "performer": [subject],  # patient-reported
+        "valueString": signs.describe(check_in),
+    }
+    components = _sign_components(check_in, base_url, diabetes)
+    if components:
+        obs["component"] = components
+    if check_in.note.strip():
+        obs["note"] = [{"text": check_in.note}]
+    return obs
+
+
+def _walk(walk: Walk, rid: str, subject: Json, issued: str, tz: str, base_url: str,
+          diabetes: bool | None = None) -> Json:
     local = C.diary_system(base_url)
     components: list[Json] = []
     onset = _concept((local, C.PAIN_FREE_WALKING_DISTANCE, C.DIARY_CODES[C.PAIN_FREE_WALKING_DISTANCE]))
@@ -163,6 +200,7 @@ def _walk(walk: Walk, rid: str, subject: Json, issued: str, tz: str, base_url: s
             "code": _concept((local, C.DISTANCE_ESTIMATED, C.DIARY_CODES[C.DISTANCE_ESTIMATED])),
             "valueBoolean": True,
         })
+    components += _sign_components(walk, base_url, diabetes)
     obs: Json = {
         "resourceType": "Observation",
         "id": rid,

@@ -39,6 +39,7 @@ GRADE_RANK = {Grade.emergency: 3, Grade.same_day: 2, Grade.next_contact: 1}
 @dataclass(frozen=True)
 class Sign:
     code: str
+    label: str          # for clinicians: pages, PDF, CSV
     grade: Grade
     severity: Severity  # of the flag, from the first report
     rule: str           # the trend rule that flags it
@@ -46,22 +47,29 @@ class Sign:
 
 # Worst first. Each row is a row of the table in docs/clinical-rules.md.
 SIGNS: tuple[Sign, ...] = (
-    Sign("sudden_change", Grade.emergency, Severity.emergency, "acute_limb"),
-    Sign("chest_pain", Grade.emergency, Severity.emergency, "heart_symptoms"),
-    Sign("cauda_equina", Grade.emergency, Severity.emergency, "cauda_equina"),
-    Sign("infected_wound_unwell", Grade.emergency, Severity.emergency, "wound_infection"),
-    Sign("infected_wound_diabetes", Grade.emergency, Severity.emergency, "wound_infection"),
-    Sign("sudden_change_late", Grade.same_day, Severity.urgent, "acute_limb"),
-    Sign("faint", Grade.same_day, Severity.urgent, "heart_symptoms"),
-    Sign("palpitations", Grade.same_day, Severity.urgent, "heart_symptoms"),
-    Sign("breathless", Grade.same_day, Severity.urgent, "heart_symptoms"),
-    Sign("infected_wound", Grade.same_day, Severity.urgent, "wound_infection"),
-    Sign("rest_pain_pale_cold_numb", Grade.same_day, Severity.urgent, "rest_pain"),
-    Sign("rest_pain_typical", Grade.same_day, Severity.urgent, "rest_pain"),
-    Sign("rest_pain", Grade.same_day, Severity.review, "rest_pain"),
-    Sign("wound", Grade.same_day, Severity.urgent, "tissue_loss"),
-    Sign("dark_toe", Grade.same_day, Severity.urgent, "tissue_loss"),
-    Sign("pale_cold_foot", Grade.next_contact, Severity.review, "pale_cold_foot"),
+    Sign("sudden_change", "sudden change in the leg, under 2 weeks", Grade.emergency, Severity.emergency,
+         "acute_limb"),
+    Sign("chest_pain", "chest pain or tightness on walking", Grade.emergency, Severity.emergency, "heart_symptoms"),
+    Sign("cauda_equina", "cauda equina red flags", Grade.emergency, Severity.emergency, "cauda_equina"),
+    Sign("infected_wound_unwell", "infected wound with fever or unwell", Grade.emergency, Severity.emergency,
+         "wound_infection"),
+    Sign("infected_wound_diabetes", "infected wound, patient with diabetes", Grade.emergency, Severity.emergency,
+         "wound_infection"),
+    Sign("sudden_change_late", "sudden change in the leg, 2 weeks or more ago", Grade.same_day, Severity.urgent,
+         "acute_limb"),
+    Sign("faint", "faint or dizzy on walking", Grade.same_day, Severity.urgent, "heart_symptoms"),
+    Sign("palpitations", "palpitations on walking", Grade.same_day, Severity.urgent, "heart_symptoms"),
+    Sign("breathless", "breathless out of proportion on walking", Grade.same_day, Severity.urgent,
+         "heart_symptoms"),
+    Sign("infected_wound", "wound or foot infection", Grade.same_day, Severity.urgent, "wound_infection"),
+    Sign("rest_pain_pale_cold_numb", "rest pain with a pale, cold or numb foot", Grade.same_day, Severity.urgent,
+         "rest_pain"),
+    Sign("rest_pain_typical", "rest pain at night, eased by hanging the leg", Grade.same_day, Severity.urgent,
+         "rest_pain"),
+    Sign("rest_pain", "rest pain", Grade.same_day, Severity.review, "rest_pain"),
+    Sign("wound", "wound or ulcer", Grade.same_day, Severity.urgent, "tissue_loss"),
+    Sign("dark_toe", "blue or black toe or foot", Grade.same_day, Severity.urgent, "tissue_loss"),
+    Sign("pale_cold_foot", "pale, cold foot", Grade.next_contact, Severity.review, "pale_cold_foot"),
 )
 BY_CODE: dict[str, Sign] = {s.code: s for s in SIGNS}
 # The signs a flag stands for when it was raised before flags recorded their
@@ -175,13 +183,18 @@ def signs_of(entry: Entry, diabetes: bool | None = None) -> list[str]:
         if rest_pain(c):
             found.add("rest_pain_pale_cold_numb" if acute_on_chronic(c) else
                       "rest_pain_typical" if typical_rest_pain(c) else "rest_pain")
-        elif pale_and_cold(c):
+        elif pale_and_cold(c) and not sudden(c):
             found.add("pale_cold_foot")
         if c.wound:
             found.add("wound")
         if dark(c):
             found.add("dark_toe")
     return [s.code for s in SIGNS if s.code in found]
+
+
+def labels(counts: dict[str, int]) -> str:
+    """Signs and how often they were reported, for clinicians: "wound or ulcer 3; rest pain 1"."""
+    return "; ".join(f"{BY_CODE[code].label} {n}" for code, n in counts.items() if code in BY_CODE)
 
 
 def worst_grade(codes: list[str]) -> Grade | None:

@@ -126,6 +126,7 @@ class PatientWeek:
     wounds_reported: int = 0
     # Each danger sign (diary.signs codes) and on how many entries of the week it was reported.
     signs: dict[str, int] = field(default_factory=dict)
+    diabetes: bool | None = None
     relief: dict[str, int] = field(default_factory=dict)
     fontaine: str = "unknown"
     fontaine_basis: str = ""
@@ -187,7 +188,7 @@ def summarise(
     chart_start = week.end - timedelta(weeks=CHART_WEEKS)
     history = sorted((e for e in entries if chart_start <= e.occurred_at < week.end), key=lambda e: e.occurred_at)
     pw = PatientWeek(patient_id=patient_id, name=name, clinic_number=clinic_number, week=week, walks=walks,
-                     check_ins=check_ins, flags=flags, notes=notes, history=history)
+                     check_ins=check_ins, flags=flags, notes=notes, history=history, diabetes=diabetes)
     pw.walk_count = len(walks)
     pw.days_walked = len({_local_day(w.occurred_at, week.timezone) for w in walks})
     pw.target_met = pw.days_walked >= SESSION_TARGET

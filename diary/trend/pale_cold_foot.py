@@ -25,8 +25,8 @@ DESCRIPTION = "A foot reported both pale and cold on the latest check-in: review
 
 
 def _pale_and_cold(checkin: CheckIn) -> bool | None:
-    if signs.rest_pain(checkin):
-        return None  # rest_pain's acute-on-chronic finding
+    if signs.rest_pain(checkin) or signs.sudden(checkin):
+        return None  # rest_pain's acute-on-chronic finding, or acute_limb's
     return signs.pale_and_cold(checkin)
 
 

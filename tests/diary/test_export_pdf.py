@@ -207,7 +207,7 @@ def test_clinic_pdf_is_a_cover_then_one_page_per_patient_by_severity():
     assert calls == [1, 2, 3, 4, 5]
     cover = pages[0]
     assert CLINIC in cover and "2026-W47 (16 Nov to 22 Nov 2026)" in cover and "Produced 23 Nov 2026 06:00" in cover
-    assert "5 patients: 2 URGENT, 1 REVIEW, 1 INFO, 1 without a live flag." in cover
+    assert "5 patients: 0 EMERGENCY, 2 URGENT, 1 REVIEW, 1 INFO, 1 without a live flag." in cover
     order = ["amy urgent", "Bea Urgent", "Carl Review", "Zed Info", "Aaron None"]
     positions = [cover.index(name) for name in order]
     assert positions == sorted(positions)

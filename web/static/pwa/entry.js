@@ -185,7 +185,7 @@
       "wound": [
         "A wound, sore or ulcer on your foot or leg needs checking by your care team, because it can be slow to heal when the blood supply is poor.",
         "Phone your care team today. Do not wait for them to read your diary.",
-        "Keep it clean and covered, and do not walk barefoot. If it gets red, hot, swollen or smelly, or you feel unwell, phone them now."
+        "Keep it clean and covered, and do not walk barefoot. If it gets red, hot, swollen or smelly, or you feel unwell, phone them now, or call {emergency} if you cannot reach them."
       ],
       "dark_toe": [
         "A toe or part of your foot that is blue or black needs checking by your care team: the skin may not be getting enough blood.",
@@ -520,7 +520,7 @@
       if (restPain(c)) {
         found[footChanges(c).length ? "rest_pain_pale_cold_numb" :
           (c.rest_pain_at_night && c.eased_by_hanging_leg) ? "rest_pain_typical" : "rest_pain"] = true;
-      } else if (paleAndCold(c)) {
+      } else if (paleAndCold(c) && !sudden(c)) {
         found.pale_cold_foot = true;
       }
       if (c.wound) found.wound = true;
