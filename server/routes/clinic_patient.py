@@ -22,7 +22,7 @@ from diary.clinics import Contact
 from diary.models import Clinic, EnrolmentCode, Patient, PatientSummary, Role, User
 from server.auth import client_address, staff_only, utcnow
 from server.qr import enrolment_qr
-from server.routes.patient_details import read_details
+from server.routes.patient_details import check_details, read_details
 
 NO_STORE = {"cache-control": "no-store"}
 CHART_DAYS = 120
@@ -184,6 +184,7 @@ async def create_patient(request: Request[Any, Any, Any], state: State) -> Respo
     values.update(details)
     settings = state.settings
     try:
+        check_details(values)
         born = _date(values["date_of_birth"])
         if born and not date(1900, 1, 1) <= born <= utcnow().date():
             raise patients.PatientError("date_of_birth", "Enter a date of birth in the past.")

@@ -27,8 +27,13 @@ def details_values(patient: Patient) -> dict[str, str]:
             "diabetes": patients.detail_text("diabetes", patient.diabetes), "phone": patient.phone or ""}
 
 
+def check_details(values: dict[str, str]) -> None:
+    if values["diabetes"] not in DIABETES:
+        raise patients.PatientError("diabetes", "Choose yes, no or not recorded.")
+
+
 def read_details(form: Any) -> tuple[dict[str, str], dict[str, Any]]:
-    """The form's values as typed, and as the domain takes them."""
+    """The form's values as typed, and as the domain takes them (``check_details`` first)."""
     values = {k: str(form.get(k, "")).strip() for k in ("affected_side", "suspected_type", "diabetes", "phone")}
     suspected = values["suspected_type"]
     return values, {
@@ -67,8 +72,7 @@ async def save_details(request: Request[Any, Any, Any], state: State, patient_id
     try:
         async with transaction(state.sessions) as db:
             patient = await _patient(db, request.user, patient_id)
-            if values["diabetes"] not in DIABETES:
-                raise patients.PatientError("diabetes", "Choose yes, no or not recorded.")
+            check_details(values)
             changed = await patients.update_details(db, patient, request.user, now,
                                                     address=client_address(request), **wanted)
             if "diabetes" in changed:
