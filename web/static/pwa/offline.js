@@ -103,11 +103,12 @@
     return node;
   }
 
-  function callButtons(kept) {
+  // The emergency number for emergency and same-day advice; the care team's number on every advice.
+  function callButtons(kept, emergency) {
     var calls = el("p", { class: "calls" });
-    if (kept && kept.emergency) {
+    if (emergency && kept && kept.emergency) {
       calls.append(el("a", { class: "button call emergency", href: kept.emergency_tel }, "Call " + kept.emergency + ": emergency"));
-    } else {
+    } else if (emergency) {
       calls.append(el("span", {}, "Call your emergency number (999, 112 or 911)."));
     }
     if (kept && kept.clinic_phone) {
@@ -130,7 +131,7 @@
     var list = el("ul");
     advice.lines.forEach(function (line) { list.append(withNumber(el("li"), line, kept)); });
     box.append(list);
-    if (advice.calls) box.append(callButtons(kept));
+    if (advice.calls || (kept && kept.clinic_phone)) box.append(callButtons(kept, advice.calls));
     box.append(el("p", {}, KEPT_CLOSING));
     ui.advice.append(box);
   }
