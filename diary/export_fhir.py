@@ -150,22 +150,28 @@ def _sign_components(entry: Walk | CheckIn, base_url: str, diabetes: bool | None
              "valueBoolean": True} for code in signs.signs_of(entry, diabetes)]
 
 
-def _check_in(check_in: CheckIn, rid: str, subject: Json, issued: str, tz: str, base_url: str,
-              diabetes: bool | None) -> Json:
-    local = C.diary_system(base_url)
-    obs: Json = {
+def _reported(entry: Walk | CheckIn, rid: str, category: tuple[str, str, str], code: Json, subject: Json,
+              issued: str, tz: str, base_url: str) -> Json:
+    """What every patient-reported Observation of an entry has."""
+    return {
         "resourceType": "Observation",
         "id": rid,
-        "identifier": [{"system": C.entry_system(base_url), "value": str(check_in.id)}],
+        "identifier": [{"system": C.entry_system(base_url), "value": str(entry.id)}],
         "status": "final",
-        "category": [_concept(C.SURVEY)],
-        "code": _concept((local, C.CHECK_IN, C.DIARY_CODES[C.CHECK_IN])),
+        "category": [_concept(category)],
+        "code": code,
         "subject": subject,
-        "effectiveDateTime": _instant(check_in.recorded_at, tz),
+        "effectiveDateTime": _instant(entry.occurred_at, tz),
         "issued": issued,
         "performer": [subject],  # patient-reported
-        "valueString": signs.describe(check_in),
     }
+
+
+def _check_in(check_in: CheckIn, rid: str, subject: Json, issued: str, tz: str, base_url: str,
+              diabetes: bool | None) -> Json:
+    code = _concept((C.diary_system(base_url), C.CHECK_IN, C.DIARY_CODES[C.CHECK_IN]))
+    obs = _reported(check_in, rid, C.SURVEY, code, subject, issued, tz, base_url)
+    obs["valueString"] = signs.describe(check_in)
     components = _sign_components(check_in, base_url, diabetes)
     if components:
         obs["component"] = components
@@ -201,22 +207,12 @@ def _walk(walk: Walk, rid: str, subject: Json, issued: str, tz: str, base_url: s
             "valueBoolean": True,
         })
     components += _sign_components(walk, base_url, diabetes)
-    obs: Json = {
-        "resourceType": "Observation",
-        "id": rid,
-        "identifier": [{"system": C.entry_system(base_url), "value": str(walk.id)}],
-        "status": "final",
-        "category": [_concept(C.ACTIVITY)],
-        "code": _concept(C.WALKING_DISTANCE,
-                         (local, C.MAXIMUM_WALKING_DISTANCE, C.DIARY_CODES[C.MAXIMUM_WALKING_DISTANCE]),
-                         text="Walking distance (maximum walking distance: distance walked when the walk ended)"),
-        "subject": subject,
-        "effectiveDateTime": _instant(walk.walked_at, tz),
-        "issued": issued,
-        "performer": [subject],  # patient-reported
-        "valueQuantity": _metres(walk.distance_m),
-        "component": components,
-    }
+    code = _concept(C.WALKING_DISTANCE,
+                    (local, C.MAXIMUM_WALKING_DISTANCE, C.DIARY_CODES[C.MAXIMUM_WALKING_DISTANCE]),
+                    text="Walking distance (maximum walking distance: distance walked when the walk ended)")
+    obs = _reported(walk, rid, C.ACTIVITY, code, subject, issued, tz, base_url)
+    obs["valueQuantity"] = _metres(walk.distance_m)
+    obs["component"] = components
     if walk.note.strip():
         obs["note"] = [{"text": walk.note}]
     return obs
