@@ -20,6 +20,7 @@ from .finding import EMERGENCY, URGENT, Finding
 from .timeline import Timeline, to_utc
 
 RULE = "acute_limb"
+LATE = timedelta(hours=1)  # a report that reached the diary later than this says when
 VERSION = "2"
 DESCRIPTION = ("A sudden painful, pale, cold, numb or weak leg that began under 14 days ago: emergency; "
                "one that began earlier, reported in the last 14 days: urgent.")
@@ -53,7 +54,7 @@ def check(tl: Timeline, cfg: TrendConfig) -> Finding | None:
     began = to_utc(signs.sudden_began(last))
     if last.sudden_onset_days_ago:
         parts[0] += f", beginning about {last.sudden_onset_days_ago} days before ({began:%d %b %Y})"
-    if tl.reported_at(last) != tl.time_of(last):
+    if tl.reported_at(last) - tl.time_of(last) > LATE:
         parts[0] += f"; it reached the diary at {_stamp(tl.reported_at(last))}"
     parts[0] += "."
     also = _also_reported(shown)

@@ -103,18 +103,23 @@
     return node;
   }
 
-  // The emergency number for emergency and same-day advice; the care team's number on every advice.
-  function callButtons(kept, emergency) {
+  // As web/templates/diary/_advice.html: emergency advice calls the emergency number first;
+  // same-day advice the care team first, the emergency number beside it; advice for the
+  // next contact the care team.
+  function callButtons(kept, grade) {
     var calls = el("p", { class: "calls" });
-    if (emergency && kept && kept.emergency) {
-      calls.append(el("a", { class: "button call emergency", href: kept.emergency_tel }, "Call " + kept.emergency + ": emergency"));
-    } else if (emergency) {
-      calls.append(el("span", {}, "Call your emergency number (999, 112 or 911)."));
+    var team = kept && kept.clinic_phone ? el("a", { class: "button call" + (grade === "same_day" ? " primary" : ""),
+      href: kept.clinic_tel }, "Call your care team: " + kept.clinic_phone) : null;
+    var known = kept && kept.emergency;
+    var emergency = null;
+    if (grade === "emergency") {
+      emergency = known ? el("a", { class: "button call emergency", href: kept.emergency_tel }, "Call " + kept.emergency + ": emergency")
+        : el("span", {}, "Call your emergency number (999, 112 or 911).");
+    } else if (grade === "same_day") {
+      emergency = known ? el("a", { class: "button call danger", href: kept.emergency_tel }, "Emergency? Call " + kept.emergency)
+        : el("span", {}, "In an emergency, call your emergency number (999, 112 or 911).");
     }
-    if (kept && kept.clinic_phone) {
-      calls.append(document.createTextNode(" "));
-      calls.append(el("a", { class: "button call", href: kept.clinic_tel }, "Call your care team: " + kept.clinic_phone));
-    }
+    (grade === "emergency" ? [emergency, team] : [team, emergency]).forEach(function (node) { if (node) calls.append(node); });
     return calls;
   }
 
@@ -127,11 +132,11 @@
     if (!advice) return;
     var box = el("div", { class: "advice " + advice.grade, role: "alert" });
     box.append(el("h2", {}, advice.title));
+    if (advice.calls || (kept && kept.clinic_phone)) box.append(callButtons(kept, advice.grade));
     if (advice.reported.length) box.append(el("p", { class: "reported" }, "You told us: " + advice.reported.join("; ") + "."));
     var list = el("ul");
     advice.lines.forEach(function (line) { list.append(withNumber(el("li"), line, kept)); });
     box.append(list);
-    if (advice.calls || (kept && kept.clinic_phone)) box.append(callButtons(kept, advice.calls));
     box.append(el("p", {}, KEPT_CLOSING));
     ui.advice.append(box);
   }
