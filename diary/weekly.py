@@ -16,10 +16,11 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 from diary import severity, signs
-from diary.entries import CheckIn, Walk
+from diary.entries import CheckIn, ColourChange, Walk
 from diary.trend import TrendConfig
 from diary.trend.distance import MAXIMUM, PAIN_FREE, best_baselines
-from diary.trend.timeline import Timeline
+from diary.trend.timeline import Timeline, since_healed
+from diary.trend.tissue_loss import wound_episode
 
 CHART_WEEKS = 12
 SESSION_TARGET = 3  # supervised exercise: at least 3 sessions a week (NICE CG147)
@@ -154,11 +155,20 @@ def _local_day(when: datetime, timezone: str) -> date:
     return when.astimezone(ZoneInfo(timezone)).date()
 
 
+def _tissue_on_record(pw: PatientWeek) -> bool:
+    """A wound, or a black toe (gangrene), reported by the end of the week and not since said
+    to have healed (diary.signs: tissue loss stays until it has healed). A toe that is only
+    blue is not tissue loss on its own."""
+    tl = Timeline(pw.history, now=pw.week.end - timedelta(microseconds=1))
+    black = since_healed(tl.checkins, lambda c: c.colour_change == ColourChange.black, lambda c: bool(c.colour_healed))
+    return bool(wound_episode(tl) or black)
+
+
 def estimate_fontaine(pw: PatientWeek, threshold_m: float = 200) -> tuple[str, str]:
-    """A diary-based estimate of the Fontaine stage, from patient reports only."""
-    tissue = [c for c in pw.check_ins if c.wound or signs.dark(c)]
-    if tissue:
-        return "IV", "a wound, ulcer or a toe turning blue or black was reported"
+    """A diary-based estimate of the Fontaine stage, from patient reports only. The stage
+    carries the worst tissue sign not yet healed, not only this week's reports."""
+    if _tissue_on_record(pw):
+        return "IV", "a wound or ulcer, or a black toe, was reported and not since said to have healed"
     if pw.rest_pain_days:
         return "III", f"rest pain was reported on {pw.rest_pain_days} day(s)"
     painful = [w for w in pw.walks if w.pain_onset_m is not None]

@@ -152,3 +152,21 @@ def test_recording_diabetes_regrades_an_infected_wound_at_once(make_browser, wor
     assert flag.severity == "emergency"
     queue = soup(nurse.client.get("/clinic"))
     assert queue.select_one("#queue tbody tr")["class"] == ["row-emergency"]
+
+
+def test_an_erasure_deletes_the_details_and_their_history(make_browser, world, db_url):  # type: ignore[no-untyped-def]
+    from diary.erasure import erase_patient
+    from diary.models import User
+
+    nurse = signed_in(make_browser, world, "nurse")
+    patient_id = world.ids["alice_patient"]
+    nurse.post(f"/clinic/patients/{patient_id}/details", DETAILS)
+
+    async def erase(db):  # type: ignore[no-untyped-def]
+        deleted = await erase_patient(db, await db.get(Patient, patient_id), await db.get(User, world.ids["admin"]),
+                                      datetime.now(UTC))
+        return deleted["detail_changes"]
+    assert run_db(db_url, erase) == 4
+    [patient] = rows(db_url, Patient, Patient.id == patient_id)
+    assert (patient.diabetes, patient.phone) == (None, "")
+    assert rows(db_url, PatientDetailChange) == []
