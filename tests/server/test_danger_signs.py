@@ -169,3 +169,30 @@ def test_the_offline_check_in_form_names_no_number_of_its_own(make_browser):  # 
     page = soup(make_browser().client.get("/offline/check-in"))
     assert page.select_one('.urgent-note span[data-emergency]').get_text() == "your emergency number"
     assert page.select_one('meta[name="diary-contact"]') is None
+
+
+def test_a_check_in_reopened_and_saved_unchanged_keeps_every_answer(alice):  # type: ignore[no-untyped-def]
+    answers = {"sudden_onset": "no", "rest_pain": "yes", "rest_pain_at_night": "yes", "wound": "yes",
+               "wound_days": "6", "infection_signs": ["swelling", "fever"], "colour_change": "pale",
+               "foot": ["numb"], "heart_symptoms": "none", "cauda_equina_signs": ["legs_weaker"], "note": "as it was"}
+    alice.post("/diary/check-ins", {**form_values(alice), **answers})
+    [before] = entries_of(alice)
+    edit = soup(alice.client.get(f"/diary/entries/{before['id']}/edit"))
+    form = edit.select_one("form.entry-form")
+    data: list[tuple[str, str]] = []
+    for field in form.select("input"):
+        if field.get("type") in ("radio", "checkbox") and not field.has_attr("checked"):
+            continue
+        if field.get("name") and field["name"] != "_csrf_token":
+            data.append((field["name"], field.get("value", "")))
+    data.append(("note", form.select_one("textarea[name=note]").get_text()))
+    posted: dict[str, list[str]] = {}
+    for name, value in data:
+        posted.setdefault(name, []).append(value)
+    response = alice.post("/diary/check-ins", posted)
+    assert response.status_code == 200
+    [after] = entries_of(alice)
+    # Every answer as it was (the form shows the time to the minute, so seconds are not compared).
+    assert {k: v for k, v in after.items() if k not in ("received_at", "recorded_at")} == {
+        k: v for k, v in before.items() if k not in ("received_at", "recorded_at")}
+    assert after["cauda_equina_signs"] == ["legs_weaker"] and after["heart_symptoms"] == []
