@@ -148,8 +148,11 @@ async def live_danger_signs(session: AsyncSession, patient_id: int) -> list[str]
         Flag.severity.in_([Severity.emergency.value, Severity.urgent.value]))
     signs: list[str] = []
     for rule, data in (await session.execute(query)).all():
-        kept = (data or {}).get("signs")
-        for sign in kept if isinstance(kept, list) else RULE_SIGNS.get(rule, ()):
+        data = data or {}
+        kept = data.get("signs")
+        if not isinstance(kept, list):
+            kept = ["dark_toe"] if rule == "tissue_loss" and data.get("wound") is False else RULE_SIGNS.get(rule, ())
+        for sign in kept:
             if sign not in signs:
                 signs.append(sign)
     return signs

@@ -3,9 +3,9 @@
 The clinical brief lists "a foot that is cold and pale" among the warning signs
 a patient can report. Either alone is too common to flag (a cold foot in
 winter, pallor on raising the leg); together and current they deserve review.
-With sudden onset the acute_limb rule reports the same check-in as an
-emergency; with rest pain the rest_pain rule reports it as urgent
-(acute-on-chronic), so this rule leaves such check-ins to it.
+With sudden onset the acute_limb rule also reports the same check-in, as an
+emergency; with rest pain the rest_pain rule also reports it, as urgent
+(acute-on-chronic). A check-in that does not answer is silent.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ DESCRIPTION = "A foot reported both pale and cold on the latest check-in: review
 
 
 def _pale_and_cold(checkin: CheckIn) -> bool | None:
-    if signs.rest_pain(checkin) or signs.sudden(checkin):
-        return None  # rest_pain's acute-on-chronic finding, or acute_limb's
     return signs.pale_and_cold(checkin)
 
 
