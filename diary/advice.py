@@ -6,7 +6,7 @@ its words here; the advice takes the worst grade among the signs reported and
 shows the words of the signs at that grade, so an emergency is never also
 told "today", and no sign is told to watch for itself. The table in
 docs/clinical-rules.md (sign, grade, severity, words, sources) is checked
-against these by a test, and web/static/pwa/offline.js carries the same words
+against these by a test, and web/static/pwa/entry.js carries the same words
 for the phone with no connection (checked too).
 
 ``{emergency}`` in a sentence is the clinic's emergency number (999, 112,
@@ -181,7 +181,7 @@ def advice_for(entry: Walk | CheckIn, diabetes: bool | None = None) -> Advice | 
 
 
 def phone_json() -> dict:
-    """The advice as the phone needs it with no connection (web/static/pwa/offline.js)."""
+    """The advice as the phone needs it offline: ``ADVICE`` in web/static/pwa/entry.js."""
     return {
         "signs": [[s.code, s.grade.value] for s in SIGNS],
         "words": {code: list(words) for code, words in WORDS.items()},

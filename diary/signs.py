@@ -204,7 +204,7 @@ def worst_grade(codes: list[str]) -> Grade | None:
 
 # --- plain words for what was reported ------------------------------------------------
 
-# Phrases, in the order they are listed; web/static/pwa/offline.js has them too
+# Phrases, in the order they are listed; web/static/pwa/entry.js has them too
 # (tests/server/test_pwa.py checks, and tests/js/form_cases.json holds shared cases).
 PHRASES: dict[str, str] = {
     "sudden_onset": "a sudden change in the leg (painful, pale, cold, numb or weak)",
