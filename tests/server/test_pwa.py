@@ -192,7 +192,7 @@ def test_the_phone_scripts_use_no_eval():  # type: ignore[no-untyped-def]
 def test_the_offline_safety_advice_is_the_servers_word_for_word():  # type: ignore[no-untyped-def]
     source = (STATIC / "pwa" / "advice.js").read_text()
     phone = json.loads(re.search(r"/\* advice-json \*/(.*?)/\* end-advice-json \*/", source, re.S).group(1))
-    assert phone == phone_json()
+    assert phone == phone_json(), "run: python scripts/make_advice_js.py"
 
 
 @pytest.mark.parametrize("case", CASES["cases"], ids=[c["name"] for c in CASES["cases"]])

@@ -1,6 +1,7 @@
 // Walking Diary: the safety advice the phone shows with no connection, word for word
-// diary/advice.py phone_json() (tests/server/test_pwa.py checks they agree). Data only:
-// pages use window.DiaryAdvice (entry.js reads it), and node require()s it.
+// diary/advice.py phone_json() (tests/server/test_pwa.py checks they agree; written by
+// scripts/make_advice_js.py). Data only: pages use window.DiaryAdvice (entry.js reads it),
+// and node require()s it.
 "use strict";
 (function (root, data) {
   if (typeof module === "object" && module.exports) module.exports = data;
