@@ -7,6 +7,9 @@ comes from SNOMED CT or LOINC, the doubt about it (if any) is in the docs.
 
 from __future__ import annotations
 
+from diary.severity import ORDER
+from diary.signs import SIGNS
+
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -22,6 +25,7 @@ WALKING_DISTANCE = (SNOMED, "165263003", "Walking distance")
 PAIN_SCORE = (LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")
 
 ACTIVITY = (OBSERVATION_CATEGORY, "activity", "Activity")
+SURVEY = (OBSERVATION_CATEGORY, "survey", "Survey")
 CLINICAL_FLAG = (FLAG_CATEGORY, "clinical", "Clinical")
 NOT_APPLICABLE = (DATA_ABSENT_REASON, "not-applicable", "Not Applicable")
 
@@ -39,6 +43,11 @@ def relief_system(base_url: str) -> str:
 def severity_system(base_url: str) -> str:
     """The local code system of flag severities (FHIR Flag has no severity element)."""
     return f"{base_url}/CodeSystem/flag-severity"
+
+
+def danger_sign_system(base_url: str) -> str:
+    """The local code system of danger signs (``diary.signs`` codes, e.g. ``chest_pain``)."""
+    return f"{base_url}/CodeSystem/danger-sign"
 
 
 def clinic_number_system(base_url: str) -> str:
@@ -68,6 +77,7 @@ WEEKLY_MEDIAN_PAIN_FREE = "weekly-median-pain-free-walking-distance"
 WEEKLY_TOTAL_DISTANCE = "weekly-total-distance"
 WEEKLY_REST_PAIN_DAYS = "weekly-rest-pain-days"
 WEEKLY_SUMMARY = "weekly-summary"  # the Bundle's meta.tag
+CHECK_IN = "danger-sign-check-in"
 
 DIARY_CODES: dict[str, str] = {
     MAXIMUM_WALKING_DISTANCE: "Maximum walking distance (distance walked when the walk ended)",
@@ -82,6 +92,7 @@ DIARY_CODES: dict[str, str] = {
     WEEKLY_TOTAL_DISTANCE: "Total distance walked in the week",
     WEEKLY_REST_PAIN_DAYS: "Number of days with rest pain reported in the week",
     WEEKLY_SUMMARY: "Walking Diary weekly summary",
+    CHECK_IN: "Danger-sign check-in (patient-reported answers)",
 }
 
 # relief_system(): the diary's Relief values, as in the JSON interchange format.
@@ -94,8 +105,11 @@ RELIEF_CODES: dict[str, str] = {
     "no_pain": "No pain",
 }
 
-# severity_system().
-SEVERITY_CODES: dict[str, str] = {"urgent": "Urgent", "review": "Review", "info": "Info"}
+# severity_system(): diary.severity's levels.
+SEVERITY_CODES: dict[str, str] = {s.value: s.value.capitalize() for s in ORDER}
+
+# danger_sign_system(): diary.signs' codes, with their labels for clinicians.
+DANGER_SIGN_CODES: dict[str, str] = {s.code: s.label[0].upper() + s.label[1:] for s in SIGNS}
 
 # Flag codes in diary_system() are the trend rule names themselves, display = the rule
 # name (diary.trend.RULES lists them; docs/exports.md describes each).

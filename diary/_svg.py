@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from diary.entries import CheckIn, Walk
+from diary import signs
+from diary.entries import CheckIn, ColourChange, Walk
 
 MAX_COLOUR = "#1f4e99"
 PF_COLOUR = "#c25400"
@@ -45,7 +46,7 @@ def local_day(t: datetime, zone: ZoneInfo, year: bool = False) -> str:
 
 
 def _rest_pain(c: CheckIn) -> str:
-    return ("rest pain at night" if c.rest_pain_at_night else "rest pain") if c.rest_pain else ""
+    return ("rest pain at night" if c.rest_pain_at_night else "rest pain") if signs.rest_pain(c) else ""
 
 
 def _wound(c: CheckIn) -> str:
@@ -53,11 +54,12 @@ def _wound(c: CheckIn) -> str:
 
 
 def _colour(c: CheckIn) -> str:
-    return f"colour change: {c.colour_change.value}" if c.colour_change is not None else ""
+    shown = c.colour_change is not None and c.colour_change != ColourChange.none
+    return f"colour change: {c.colour_change.value}" if shown else ""
 
 
 def _sudden(c: CheckIn) -> str:
-    return "sudden change in the leg" if c.sudden_onset else ""
+    return "sudden change in the leg" if signs.sudden(c) else ""
 
 
 # One lane of the check-in strip per sign: (class, lane label, summary noun, words for a check-in or "").
@@ -166,7 +168,7 @@ def walk_mark(kind: str, walk: Walk, x: float, y: float, tip: str, flagged: Coll
 
 
 def checkin_mark(kind: str, check_in: CheckIn, x: float, y: float, tip: str, flagged: Collection[str]) -> str:
-    colour = check_in.colour_change.value if check_in.colour_change is not None else None
+    colour = check_in.colour_change.value if check_in.colour_change not in (None, ColourChange.none) else None
     return _mark(kind, check_in, x, y, tip, flagged, colour)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import audit
+from diary.clinics import default_emergency_number
 from diary.models import AuthSession, Clinic, EnrolmentCode, Passkey, Patient, Role, User
 
 MIN_PASSWORD = 8
@@ -85,7 +86,7 @@ def sha256(text: str) -> str:
 async def get_or_create_clinic(session: AsyncSession, name: str, timezone: str = "Europe/London") -> Clinic:
     clinic = (await session.execute(select(Clinic).where(Clinic.name == name))).scalar_one_or_none()
     if clinic is None:
-        clinic = Clinic(name=name, timezone=timezone)
+        clinic = Clinic(name=name, timezone=timezone, emergency_number=default_emergency_number(timezone))
         session.add(clinic)
         await session.flush()
     return clinic

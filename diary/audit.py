@@ -29,7 +29,7 @@ ACTIONS = (
     "export.generated", "export.failed", "export.downloaded",
     "enrolment.code_issued", "enrolment.code_revoked", "enrolment.code_used", "enrolment.code_refused",
     "enrolment.throttled", "data.downloaded", "erasure.requested", "erasure.cancelled", "erasure.confirmed",
-    "erasure.declined", "audit.exported",
+    "erasure.declined", "audit.exported", "clinic.settings_changed", "patient.details_changed",
 )
 
 

@@ -220,12 +220,16 @@ def _checkins(kind: str, rng: random.Random, now: datetime, history_days: int) -
     checkins = []
     for age in sorted(ages, reverse=True):
         at = now - timedelta(days=age)
-        signs: dict = {}
+        # The check-in form answered in full: "no" to every question without a sign.
+        signs: dict = {"rest_pain": False, "rest_pain_at_night": False, "eased_by_hanging_leg": False,
+                       "wound": False, "infection_signs": [], "colour_change": ColourChange.none,
+                       "cold_foot": False, "numb_foot": False, "sudden_onset": False, "heart_symptoms": [],
+                       "cauda_equina_signs": []}
         if age < onset and kind == "rest_pain":
             night = rng.random() < 0.4
-            signs = {"rest_pain": True, "rest_pain_at_night": night, "eased_by_hanging_leg": night and rng.random() < 0.6}
+            signs.update(rest_pain=True, rest_pain_at_night=night, eased_by_hanging_leg=night and rng.random() < 0.6)
         elif age < onset and kind == "wound":
-            signs = {"wound": True, "wound_days": int(onset - age), "cold_foot": rng.random() < 0.3}
+            signs.update(wound=True, wound_days=int(onset - age), cold_foot=rng.random() < 0.3)
             if rng.random() < 0.15:
                 signs["colour_change"] = ColourChange.black
         checkins.append(CheckIn(id=_new_id(rng), recorded_at=at, **signs))

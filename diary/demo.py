@@ -8,6 +8,7 @@ the trend module raises are the ones a real history would have raised.
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from diary import accounts, cohort, journal, patients
 from diary.db import transaction
-from diary.entries import CheckIn, Walk
+from diary.entries import CheckIn, ColourChange, Walk
 from diary.models import Clinic, Measurement, MeasurementKind, Patient, Role, SuspectedType, User
 
 ABI, TOE = MeasurementKind.abi, MeasurementKind.toe_pressure
@@ -35,6 +36,8 @@ class DemoPatient:
     stopped_days_ago: int = 0  # stopped logging this many days ago
     # Measured at the clinic: (kind, leg, value, days ago).
     measurements: tuple[tuple[MeasurementKind, str | None, float, int], ...] = ()
+    diabetes: bool | None = None
+    today: str = ""        # a check-in made a few hours ago: "sudden_change" or "infected_wound"
 
 
 DEMO_PATIENTS = (
@@ -50,7 +53,12 @@ DEMO_PATIENTS = (
                 measurements=((ABI, "right", 1.46, 90), (TOE, "right", 31, 90))),  # calcified: the toe tells
     DemoPatient("Gwen Lloyd", "WD-1007", "stable", SuspectedType.vascular, "patient7@demo.test", stopped_days_ago=20),
     DemoPatient("Harold Bishop", "WD-1008", "stable", SuspectedType.unknown, None),
+    DemoPatient("Ronald Baker", "WD-1009", "stable", SuspectedType.vascular, "patient8@demo.test",
+                diabetes=False, today="sudden_change"),
+    DemoPatient("Patricia Evans", "WD-1010", "wound", SuspectedType.vascular, "patient9@demo.test",
+                diabetes=True, today="infected_wound"),
 )
+DEMO_PHONE = "020 7946 0000"  # a number kept for drama and examples (Ofcom), never a real line
 OTHER_PATIENTS = (
     DemoPatient("Olive Grant", "OH-2001", "stable", SuspectedType.vascular, "other-patient@demo.test"),
 )
@@ -59,6 +67,8 @@ LOGINS = (
     ("admin@demo.test", "demo-admin", "admin, Demo Vascular Clinic"),
     ("patient@demo.test", "demo-patient", "patient (stable walker)"),
     ("patient2@demo.test", "demo-patient", "patient (walking distance falling)"),
+    ("patient8@demo.test", "demo-patient", "patient (an emergency today: a sudden change in the leg)"),
+    ("patient9@demo.test", "demo-patient", "patient with diabetes (an infected wound today)"),
     ("other-clinician@demo.test", "demo-clinician", "clinician, Other Hospital Clinic"),
 )
 
@@ -87,12 +97,13 @@ def at_a_believable_time(entry: Walk | CheckIn, rng: random.Random, zone: ZoneIn
 async def _load_patient(
     sessions: async_sessionmaker[AsyncSession], clinic: Clinic, spec: DemoPatient, now: datetime, seed: int
 ) -> None:
-    history = cohort.generate_patient(spec.kind, random.Random(seed), now)
+    rng = random.Random(seed)
+    history = cohort.generate_patient(spec.kind, rng, now)
     zone = ZoneInfo(clinic.timezone)
     async with transaction(sessions) as db:
         patient, code = await patients.enrol_patient(
             db, clinic_id=clinic.id, name=spec.name, clinic_number=spec.clinic_number, now=now,
-            code_valid_for=timedelta(days=14), suspected_type=spec.suspected,
+            code_valid_for=timedelta(days=14), suspected_type=spec.suspected, diabetes=spec.diabetes,
         )
         if spec.email:
             await accounts.redeem_enrolment_code(db, code, spec.email, "demo-patient", now)
@@ -111,9 +122,28 @@ async def _load_patient(
         async with transaction(sessions) as db:
             fresh = await db.get(Patient, patient.id)
             await journal.save_entry(db, fresh, entry, min(entry.occurred_at, now))
+    if spec.today and spec.email:
+        async with transaction(sessions) as db:
+            await journal.save_entry(db, await db.get(Patient, patient.id), _today(spec.today, rng, now), now)
     async with transaction(sessions) as db:
         # The daily job's pass, so time-based rules (a logging gap) are up to date.
         await journal.reassess_patient(db, await db.get(Patient, patient.id), now)
+
+
+def _today(kind: str, rng: random.Random, now: datetime) -> CheckIn:
+    """A check-in made a few hours ago with a danger sign: the patient saw the advice at once."""
+    at = now - timedelta(hours=3)
+    entry_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+    answers = {"rest_pain": False, "wound": False, "infection_signs": [], "colour_change": ColourChange.none,
+               "sudden_onset": False, "heart_symptoms": [], "cauda_equina_signs": [], "cold_foot": False,
+               "numb_foot": False}
+    if kind == "sudden_change":
+        answers.update(sudden_onset=True, sudden_onset_days_ago=0, colour_change=ColourChange.pale, cold_foot=True,
+                       numb_foot=True, note="My right leg went cold and numb this morning.")
+    else:
+        answers.update(wound=True, infection_signs=["spreading_redness", "swelling", "warmth"],
+                       note="The sore on my heel is red and swollen now.")
+    return CheckIn(id=entry_id, recorded_at=at, **answers)
 
 
 async def load_demo(sessions: async_sessionmaker[AsyncSession], now: datetime) -> bool:
@@ -122,6 +152,7 @@ async def load_demo(sessions: async_sessionmaker[AsyncSession], now: datetime) -
         if (await db.execute(select(Clinic).where(Clinic.name == DEMO_CLINIC))).first():
             return False
         demo = await accounts.get_or_create_clinic(db, DEMO_CLINIC)
+        demo.phone = DEMO_PHONE
         other = await accounts.get_or_create_clinic(db, OTHER_CLINIC)
         await accounts.create_user(db, clinic=demo, role=Role.clinician, email="clinician@demo.test",
                                    password="demo-clinician", now=now, display_name="Sam Reid (vascular nurse)")

@@ -1,7 +1,13 @@
 """The walk entry and the symptom check-in: the JSON interchange contract.
 
 A document is ``{"entries": [...]}``; each entry is a walk or a check-in with a
-client-chosen UUID ``id``. The API, imports and ``diary assess`` all read and
+client-chosen UUID ``id``. A document may also carry a ``patient`` object, what
+is known about the patient beside the entries (``{"patient": {"diabetes":
+true}, "entries": [...]}``); the API reads entries one by one and ignores it.
+
+Null means "not asked", never "no": a question left unanswered never clears a
+sign. ``received_at`` is when the server received an entry: the server sets it
+and ignores a client's value. The API, imports and ``diary assess`` all read and
 write this format through the models below, and ``docs/entry.schema.json`` is
 generated from them (``diary schema``), so the contract is written once.
 
@@ -15,6 +21,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
@@ -86,9 +93,34 @@ class Source(StrEnum):
 
 
 class ColourChange(StrEnum):
+    """The colour of a toe or part of the foot now ("none": the patient says none is pale, blue or black)."""
+
+    none = "none"
     pale = "pale"
     blue = "blue"
     black = "black"
+
+
+class InfectionSign(StrEnum):
+    spreading_redness = "spreading_redness"
+    swelling = "swelling"
+    warmth = "warmth"
+    pus = "pus"
+    smell = "smell"
+    fever = "fever"  # a fever, or feeling unwell
+
+
+class HeartSymptom(StrEnum):
+    chest_pain = "chest_pain"      # pain, pressure or tightness in the chest
+    breathless = "breathless"      # much more out of breath than usual
+    palpitations = "palpitations"  # heart racing, pounding or fluttering
+    faint = "faint"                # feeling faint or dizzy, or fainting
+
+
+class CaudaEquinaSign(StrEnum):
+    saddle_numbness = "saddle_numbness"  # numbness around the back passage or genitals
+    bladder_bowel = "bladder_bowel"      # new trouble passing urine or controlling bladder or bowel
+    legs_weaker = "legs_weaker"          # weakness in both legs, getting worse
 
 
 # The validation context of an entry read back from the database: it was checked
@@ -109,8 +141,8 @@ def _not_in_future(value: datetime, info: ValidationInfo) -> datetime:
     return value
 
 
-def _unique(values: list[Any]) -> list[Any]:
-    return list(dict.fromkeys(values))
+def _unique(values: list[Any] | None) -> list[Any] | None:
+    return None if values is None else list(dict.fromkeys(values))
 
 
 class _EntryBase(BaseModel):
@@ -120,6 +152,15 @@ class _EntryBase(BaseModel):
 
     id: uuid.UUID = Field(description="Client-chosen UUID; PUT with the same id replaces, never duplicates.")
     note: str = Field(default="", max_length=MAX_NOTE_CHARS, description="Free text from the patient.")
+    received_at: AwareDatetime | None = Field(
+        default=None, json_schema_extra={"readOnly": True},
+        description="When the server received the entry. Set by the server; a value sent by a client is ignored.",
+    )
+    heart_symptoms: list[HeartSymptom] | None = Field(
+        default=None,
+        description="While walking: chest pain or tightness, much more out of breath than usual, heart racing "
+                    "or pounding, feeling faint. [] = none of these; null = not asked.",
+    )
 
 
 class Walk(_EntryBase):
@@ -146,7 +187,7 @@ class Walk(_EntryBase):
     distance_estimated: bool = Field(default=False, description="Distances were estimated from minutes walked.")
 
     _check_time = field_validator("walked_at")(_not_in_future)
-    _dedupe = field_validator("pain_sites", "sensations")(_unique)
+    _dedupe = field_validator("pain_sites", "sensations", "heart_symptoms")(_unique)
 
     # Field validators (not a model validator) so that a bad onset is reported
     # together with any other bad field, not only once the rest is right.
@@ -176,44 +217,94 @@ class Walk(_EntryBase):
 
 
 class CheckIn(_EntryBase):
-    """A symptom check-in: the signs of limb-threatening ischaemia."""
+    """A symptom check-in: the signs of limb-threatening ischaemia and the other danger signs.
+
+    Every answer is optional and null means "not asked". How the answers are
+    read (which count as rest pain, when a wound has healed...) is
+    ``diary.signs``, the one reading shared by the advice, the pages, the
+    weekly counts and the trend rules.
+    """
 
     type: Literal["check_in"] = "check_in"
     recorded_at: AwareDatetime = Field(description="When the check-in was made, ISO 8601 with a UTC offset.")
-    rest_pain: bool = Field(default=False, description="Pain in the leg or foot while resting.")
-    rest_pain_at_night: bool = Field(default=False, description="The rest pain comes at night, lying in bed.")
-    eased_by_hanging_leg: bool = Field(default=False, description="Hanging the leg over the side of the bed eases it.")
-    wound: bool = Field(default=False, description="A wound or ulcer on the foot or leg.")
+    rest_pain: bool | None = Field(default=None, description="Pain in the leg or foot while resting.")
+    rest_pain_at_night: bool | None = Field(
+        default=None, description="The pain comes at night, lying in bed (read as rest pain even without rest_pain).")
+    eased_by_hanging_leg: bool | None = Field(
+        default=None,
+        description="Hanging the leg over the side of the bed eases it (read as rest pain even without rest_pain).")
+    wound: bool | None = Field(default=None, description="A wound, sore or ulcer on the foot or leg now.")
     wound_days: int | None = Field(default=None, ge=0, le=MAX_WOUND_DAYS, description="For how many days the wound has been there.")
-    colour_change: ColourChange | None = Field(default=None, description="A toe or foot turning pale, blue or black.")
-    cold_foot: bool = Field(default=False, description="A foot that feels cold.")
-    sudden_onset: bool = Field(
-        default=False,
+    wound_healed: bool | None = Field(
+        default=None,
+        description="true: the patient says the wound on record has healed. Only this (or a clinician) "
+                    "clears a wound; wound false or null does not.")
+    infection_signs: list[InfectionSign] | None = Field(
+        default=None,
+        description="Around a wound or on the foot: spreading redness, swelling, warmth, pus, a bad smell; or "
+                    "a fever or feeling unwell. [] = none of these; null = not asked.")
+    colour_change: ColourChange | None = Field(
+        default=None,
+        description="Is any toe or part of the foot pale, blue or black now? \"none\" = no. (Older releases asked "
+                    "whether it had changed colour, with null for no change.)")
+    colour_healed: bool | None = Field(
+        default=None,
+        description="true: the patient says the blue or black toe or part of the foot on record has healed. "
+                    "Only this (or a clinician) clears it.")
+    cold_foot: bool | None = Field(default=None, description="A foot that feels cold.")
+    numb_foot: bool | None = Field(default=None, description="A foot that feels numb.")
+    sudden_onset: bool | None = Field(
+        default=None,
         description="The leg became suddenly painful, pale, cold, numb or weak (possible acute ischaemia).",
     )
+    sudden_onset_days_ago: int | None = Field(
+        default=None, ge=0, le=MAX_WOUND_DAYS,
+        description="How many days before the check-in the sudden change began (0 = the same day); the form "
+                    "offers 0, 1, 2 (2-6 days), 7 (1-2 weeks) and 14 (more than 2 weeks). null = not asked: "
+                    "taken as the day of the check-in.")
+    cauda_equina_signs: list[CaudaEquinaSign] | None = Field(
+        default=None,
+        description="New or worse: numbness around the back passage or genitals, trouble passing urine or "
+                    "controlling bladder or bowel, weakness in both legs getting worse. [] = none; null = not asked.")
 
     _check_time = field_validator("recorded_at")(_not_in_future)
+    _dedupe = field_validator("infection_signs", "heart_symptoms", "cauda_equina_signs")(_unique)
 
     @property
     def occurred_at(self) -> datetime:
         return self.recorded_at
 
-    @property
-    def danger_signs(self) -> bool:
-        """True when the check-in reports anything that needs advice now."""
-        return bool(
-            self.rest_pain or self.wound or self.colour_change is not None or self.sudden_onset
-        )
-
 
 Entry = Annotated[Union[Walk, CheckIn], Field(discriminator="type")]
 
 
+class PatientInfo(BaseModel):
+    """What a document says about the patient, beside the entries.
+
+    Every key is optional (null = not recorded) and unknown keys are ignored,
+    so the object can grow (events, measurements...) without breaking an
+    older reader."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    diabetes: bool | None = Field(
+        default=None,
+        description="The patient has diabetes (a foot infection then needs immediate referral, NICE NG19). "
+                    "null = not recorded.")
+
+
 class Document(BaseModel):
-    """An interchange document: ``{"entries": [...]}``."""
+    """An interchange document: ``{"patient": {...}, "entries": [...]}`` (``patient`` optional)."""
 
     model_config = ConfigDict(extra="ignore")
+    patient: PatientInfo | None = Field(default=None, description="What is known about the patient; optional.")
     entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    entries: list[Walk | CheckIn]
+    patient: PatientInfo
 
 
 ENTRY_ADAPTER: TypeAdapter[Walk | CheckIn] = TypeAdapter(Entry)
@@ -285,12 +376,23 @@ def read_json(raw: str | bytes, what: str = "document") -> Any:
 
 
 def parse_document(raw: str | bytes, now: datetime | None = None) -> list[Walk | CheckIn]:
-    """Parse an interchange document; errors name the entry (index and id) and field."""
+    """Parse an interchange document's entries; errors name the entry (index and id) and field."""
+    return read_document(raw, now).entries
+
+
+def read_document(raw: str | bytes, now: datetime | None = None) -> ParsedDocument:
+    """Parse an interchange document: its entries and its ``patient`` object (empty when absent)."""
     data = read_json(raw)
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise EntryError([("document", 'expected an object {"entries": [...]}')])
     entries: list[Walk | CheckIn] = []
     problems: list[tuple[str, str]] = []
+    patient = PatientInfo()
+    if data.get("patient") is not None:
+        try:
+            patient = PatientInfo.model_validate(data["patient"])
+        except ValidationError as exc:
+            problems.extend(problems_from(exc, prefix="patient."))
     for index, item in enumerate(data["entries"]):
         label = f"entries[{index}]"
         if isinstance(item, dict) and item.get("id") is not None:
@@ -306,11 +408,21 @@ def parse_document(raw: str | bytes, now: datetime | None = None) -> list[Walk |
         if entry.id in seen:
             raise EntryError([("document", f"entry id {entry.id} appears more than once")])
         seen.add(entry.id)
-    return entries
+    return ParsedDocument(entries=entries, patient=patient)
 
 
 def dump_entry(entry: Walk | CheckIn) -> dict[str, Any]:
     return entry.model_dump(mode="json")
+
+
+def same_answers(a: Walk | CheckIn, b: Walk | CheckIn) -> bool:
+    """The same entry as the patient gave it (when the server received it aside)."""
+    return a.model_dump(mode="json", exclude={"received_at"}) == b.model_dump(mode="json", exclude={"received_at"})
+
+
+def from_client(entry: Walk | CheckIn) -> Walk | CheckIn:
+    """An entry as a client sent it, without the server's ``received_at``."""
+    return entry if entry.received_at is None else entry.model_copy(update={"received_at": None})
 
 
 def json_schema() -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from diary import audit
 from diary.models import (
     AuthChallenge, AuthSession, EnrolmentCode, EntryRevision, EntryRow, ErasureRequest, Flag, FlagEvent, Measurement,
-    Passkey, Patient, PatientSummary, SuspectedType, User,
+    Passkey, Patient, PatientDetailChange, PatientSummary, SuspectedType, User,
 )
 
 PENDING, CONFIRMED, DECLINED, CANCELLED = "pending", "confirmed", "declined", "cancelled"
@@ -157,6 +157,7 @@ async def erase_patient(session: AsyncSession, patient: Patient, admin: User, no
         "summaries": delete(PatientSummary).where(PatientSummary.patient_id == patient.id),
         "enrolment_codes": delete(EnrolmentCode).where(EnrolmentCode.patient_id == patient.id),
         "measurements": delete(Measurement).where(Measurement.patient_id == patient.id),
+        "detail_changes": delete(PatientDetailChange).where(PatientDetailChange.patient_id == patient.id),
     }
     if patient.user_id is not None:
         removals.update({
@@ -167,6 +168,7 @@ async def erase_patient(session: AsyncSession, patient: Patient, admin: User, no
     deleted = {name: (await session.execute(statement)).rowcount or 0 for name, statement in removals.items()}
     patient.name, patient.clinic_number = "Erased patient", f"erased-{patient.id}"
     patient.date_of_birth = patient.affected_side = patient.baseline_since = None
+    patient.diabetes, patient.phone = None, ""
     patient.suspected_type = SuspectedType.unknown
     patient.erased_at = now
     session.add(patient)

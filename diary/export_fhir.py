@@ -9,7 +9,9 @@ Contents, in this order:
 * the Patient (name, clinic number as identifier, birth date when known);
 * one Observation per walk of the week (walking distance in metres, with the
   pain-free distance, relief posture, pain score, stopped-by-pain and
-  distance-estimated as components);
+  distance-estimated as components, and any danger sign reported with it);
+* one Observation per check-in of the week (the patient's answers in words, and
+  one component per danger sign reported, in the local danger-sign system);
 * one Observation per weekly figure (walks, days walked, median maximum and
   pain-free distance, total distance, rest-pain days), effective over the week;
 * one Flag per flag that is not resolved (open or acknowledged).
@@ -28,7 +30,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from diary import _fhir_codes as C
-from diary.entries import Walk
+from diary import signs
+from diary.entries import CheckIn, Walk
 from diary.weekly import FlagLine, PatientWeek, Week
 
 __all__ = ["FHIR_VERSION", "patient_bundle"]
@@ -98,7 +101,10 @@ def patient_bundle(pw: PatientWeek, *, clinic_name: str, birth_date: date | None
     entries: list[tuple[str, Json]] = [(patient_id, _patient(pw, patient_id, clinic_name, birth_date, base_url))]
     for walk in pw.walks:
         rid = ids("walk", walk.id)
-        entries.append((rid, _walk(walk, rid, patient_ref, issued, tz, base_url)))
+        entries.append((rid, _walk(walk, rid, patient_ref, issued, tz, base_url, pw.diabetes)))
+    for check_in in pw.check_ins:
+        rid = ids("check-in", check_in.id)
+        entries.append((rid, _check_in(check_in, rid, patient_ref, issued, tz, base_url, pw.diabetes)))
     for code, value in _weekly_values(pw):
         rid = ids("week", pw.week.label, code)
         entries.append((rid, _weekly(pw.week, code, value, rid, patient_ref, issued, local)))
@@ -138,7 +144,44 @@ def _patient(pw: PatientWeek, rid: str, clinic_name: str, birth_date: date | Non
     return patient
 
 
-def _walk(walk: Walk, rid: str, subject: Json, issued: str, tz: str, base_url: str) -> Json:
+def _sign_components(entry: Walk | CheckIn, base_url: str, diabetes: bool | None) -> list[Json]:
+    """One component per danger sign the entry reports (diary.signs), valueBoolean true."""
+    return [{"code": _concept((C.danger_sign_system(base_url), code, C.DANGER_SIGN_CODES[code])),
+             "valueBoolean": True} for code in signs.signs_of(entry, diabetes)]
+
+
+def _reported(entry: Walk | CheckIn, rid: str, category: tuple[str, str, str], code: Json, subject: Json,
+              issued: str, tz: str, base_url: str) -> Json:
+    """What every patient-reported Observation of an entry has."""
+    return {
+        "resourceType": "Observation",
+        "id": rid,
+        "identifier": [{"system": C.entry_system(base_url), "value": str(entry.id)}],
+        "status": "final",
+        "category": [_concept(category)],
+        "code": code,
+        "subject": subject,
+        "effectiveDateTime": _instant(entry.occurred_at, tz),
+        "issued": issued,
+        "performer": [subject],  # patient-reported
+    }
+
+
+def _check_in(check_in: CheckIn, rid: str, subject: Json, issued: str, tz: str, base_url: str,
+              diabetes: bool | None) -> Json:
+    code = _concept((C.diary_system(base_url), C.CHECK_IN, C.DIARY_CODES[C.CHECK_IN]))
+    obs = _reported(check_in, rid, C.SURVEY, code, subject, issued, tz, base_url)
+    obs["valueString"] = signs.describe(check_in)
+    components = _sign_components(check_in, base_url, diabetes)
+    if components:
+        obs["component"] = components
+    if check_in.note.strip():
+        obs["note"] = [{"text": check_in.note}]
+    return obs
+
+
+def _walk(walk: Walk, rid: str, subject: Json, issued: str, tz: str, base_url: str,
+          diabetes: bool | None = None) -> Json:
     local = C.diary_system(base_url)
     components: list[Json] = []
     onset = _concept((local, C.PAIN_FREE_WALKING_DISTANCE, C.DIARY_CODES[C.PAIN_FREE_WALKING_DISTANCE]))
@@ -163,22 +206,13 @@ def _walk(walk: Walk, rid: str, subject: Json, issued: str, tz: str, base_url: s
             "code": _concept((local, C.DISTANCE_ESTIMATED, C.DIARY_CODES[C.DISTANCE_ESTIMATED])),
             "valueBoolean": True,
         })
-    obs: Json = {
-        "resourceType": "Observation",
-        "id": rid,
-        "identifier": [{"system": C.entry_system(base_url), "value": str(walk.id)}],
-        "status": "final",
-        "category": [_concept(C.ACTIVITY)],
-        "code": _concept(C.WALKING_DISTANCE,
-                         (local, C.MAXIMUM_WALKING_DISTANCE, C.DIARY_CODES[C.MAXIMUM_WALKING_DISTANCE]),
-                         text="Walking distance (maximum walking distance: distance walked when the walk ended)"),
-        "subject": subject,
-        "effectiveDateTime": _instant(walk.walked_at, tz),
-        "issued": issued,
-        "performer": [subject],  # patient-reported
-        "valueQuantity": _metres(walk.distance_m),
-        "component": components,
-    }
+    components += _sign_components(walk, base_url, diabetes)
+    code = _concept(C.WALKING_DISTANCE,
+                    (local, C.MAXIMUM_WALKING_DISTANCE, C.DIARY_CODES[C.MAXIMUM_WALKING_DISTANCE]),
+                    text="Walking distance (maximum walking distance: distance walked when the walk ended)")
+    obs = _reported(walk, rid, C.ACTIVITY, code, subject, issued, tz, base_url)
+    obs["valueQuantity"] = _metres(walk.distance_m)
+    obs["component"] = components
     if walk.note.strip():
         obs["note"] = [{"text": walk.note}]
     return obs

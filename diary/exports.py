@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from diary import audit, store
+from diary import audit, signs, store
 from diary.db import transaction
 from diary.entries import CheckIn, Walk
 from diary.flags import LIVE
@@ -40,7 +40,7 @@ SUMMARY_COLUMNS = (
     "session_target_met", "total_distance_m", "max_median_m", "max_best_m", "pain_free_median_m",
     "pain_free_best_m", "max_change_vs_previous_week_pct", "pain_free_change_vs_previous_week_pct",
     "baseline_max_m", "baseline_pain_free_m", "max_change_vs_baseline_pct", "pain_free_change_vs_baseline_pct",
-    "rest_pain_days", "wounds_reported", "relief_stood_still", "relief_sat_down", "relief_bent_forward",
+    "rest_pain_days", "wounds_reported", "danger_signs", "relief_stood_still", "relief_sat_down", "relief_bent_forward",
     "relief_lay_down", "relief_not_relieved", "open_flags", "worst_open_flag", "flags_raised_this_week",
     "fontaine_estimate_diary_based", "clinician_notes",
 )
@@ -49,7 +49,13 @@ ENTRY_COLUMNS = (
     "relief", "relief_minutes", "pain_sites", "side", "sensations", "terrain", "pain_score", "source",
     "duration_min", "pain_onset_min", "distance_estimated", "rest_pain", "rest_pain_at_night",
     "eased_by_hanging_leg", "wound", "wound_days", "colour_change", "cold_foot", "sudden_onset", "note",
+    # Added with the danger signs: appended, so a reader by position still finds the columns above.
+    "wound_healed", "infection_signs", "colour_healed", "numb_foot", "sudden_onset_days_ago", "heart_symptoms",
+    "cauda_equina_signs", "danger_signs", "received_at",
 )
+
+
+_ASKED_LISTS = ("infection_signs", "heart_symptoms", "cauda_equina_signs")
 
 
 class ExportError(ValueError):
@@ -94,7 +100,8 @@ async def patient_week(session: AsyncSession, patient: Patient, week: Week) -> P
                if e.occurred_at < week.end]
     return summarise(patient_id=patient.id, name=patient.name, clinic_number=patient.clinic_number, week=week,
                      entries=entries, flags=await _flag_lines(session, patient.id, week),
-                     notes=await _notes(session, patient.id, week), baseline_since=patient.baseline_since)
+                     notes=await _notes(session, patient.id, week), baseline_since=patient.baseline_since,
+                     diabetes=patient.diabetes)
 
 
 async def patient_ids(sessions: async_sessionmaker[AsyncSession], clinic: Clinic, week: Week) -> list[int]:
@@ -143,6 +150,7 @@ def summary_row(clinic: Clinic, pw: PatientWeek) -> dict[str, object]:
         "max_change_vs_baseline_pct": pw.change_pct(pw.max_median_m, pw.baseline_max_m),
         "pain_free_change_vs_baseline_pct": pw.change_pct(pw.pain_free_median_m, pw.baseline_pain_free_m),
         "rest_pain_days": pw.rest_pain_days, "wounds_reported": pw.wounds_reported,
+        "danger_signs": "; ".join(f"{code} {n}" for code, n in pw.signs.items()),
         **{f"relief_{k}": pw.relief.get(k, 0) for k in ("stood_still", "sat_down", "bent_forward", "lay_down",
                                                          "not_relieved")},
         "open_flags": len(live), "worst_open_flag": pw.worst_severity,
@@ -153,12 +161,17 @@ def summary_row(clinic: Clinic, pw: PatientWeek) -> dict[str, object]:
 
 
 def entry_row(pw: PatientWeek, entry: Walk | CheckIn) -> dict[str, object]:
+    """One entry as CSV: each answer as given (a list joined by ";", "" where not asked,
+    an explicit [] as "none"), and the danger signs it reports (diary.signs codes)."""
     data = entry.model_dump(mode="json")
     row: dict[str, object] = {"clinic_number": pw.clinic_number, "patient_id": pw.patient_id,
                               "time": data.pop("walked_at", None) or data.pop("recorded_at", None)}
     for key, value in data.items():
         if key in ENTRY_COLUMNS:
-            row[key] = ";".join(value) if isinstance(value, list) else value
+            if isinstance(value, list):  # a tick-any answer: "none" when the patient ticked none of them
+                value = ";".join(value) or ("none" if key in _ASKED_LISTS else "")
+            row[key] = value
+    row["danger_signs"] = ";".join(signs.signs_of(entry, pw.diabetes))
     return row
 
 
@@ -283,7 +296,7 @@ async def _render(
                     yield pw
 
             await asyncio.to_thread(write_clinic_pdf, out / writers.names["pdf"], clinic.name, week, weeks(),
-                                    produced_at, progress, count=len(order))
+                                    produced_at, progress, count=len(order), clinic_phone=clinic.phone)
         else:
             for done, patient_id in enumerate(ids, start=1):
                 writers.add(await load_week(sessions, patient_id, week))

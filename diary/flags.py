@@ -2,10 +2,13 @@
 
 One flag per patient and rule stays live (open or acknowledged) while an
 episode goes on: new evidence updates it rather than raising another, and a
-worse severity escalates it and re-opens it if it had been acknowledged. Once a
-clinician resolves a flag, the same rule raises a new one only when the
-severity is worse than the resolved one, or when all of its evidence is newer
-than the resolution (a new episode, not the one already dealt with).
+worse severity escalates it (re-opening an acknowledged flag when evidence
+arrived after the acknowledgement). Once a clinician resolves a flag, the same
+rule raises a new one only when all of its evidence is newer than the
+resolution (a new episode, not the one already dealt with), or when the
+severity is worse and some of the evidence is newer. Evidence that the
+clinician had seen when resolving never raises a flag again, so new rules
+re-grading old entries do not raise a wave of alerts.
 """
 
 from __future__ import annotations
@@ -17,20 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import store
-from diary.entries import CheckIn, Walk
+from diary.entries import CheckIn, PatientInfo, Walk
 from diary.models import EntryRow, Flag, FlagEvent, FlagStatus, Patient
+from diary.severity import Severity, worse
+from diary.signs import RULE_SIGNS
 from diary.trend import Finding, TrendConfig, assess
 from diary.trend.distance import Baseline
 
-SEVERITY_RANK = {"info": 1, "review": 2, "urgent": 3}
 LIVE = (FlagStatus.open, FlagStatus.acknowledged)
 # The trend rules look back at most 14 days (recent) + 183 days (baseline);
 # loading a little more keeps every rule's window whole.
 HISTORY_WINDOW = timedelta(days=200)
-
-
-def worse(a: str, b: str) -> bool:
-    return SEVERITY_RANK[a] > SEVERITY_RANK[b]
 
 
 def _event(flag: Flag, action: str, now: datetime, by: int | None = None, note: str = "") -> FlagEvent:
@@ -71,7 +71,13 @@ async def record_finding(session: AsyncSession, patient_id: int, finding: Findin
         live.message, live.evidence, live.data = finding.message, list(finding.entries), dict(finding.data)
         live.rule_version, live.updated_at = finding.rule_version, now
         if escalate:
-            live.severity, live.status, live.snoozed_until = finding.severity, FlagStatus.open, None
+            live.severity, live.snoozed_until = finding.severity, None
+            # A worse severity re-opens an acknowledged flag only for evidence the
+            # clinician has not seen; new rules re-grading old entries do not.
+            seen_at = live.status_changed_at or live.raised_at
+            if live.status != FlagStatus.open and any(
+                    t > seen_at for t in await _arrival_times(session, patient_id, finding.entries)):
+                live.status = FlagStatus.open
         session.add(live)
         # New evidence for the same episode is kept on the flag itself; only an
         # escalation is an event in the flag's history.
@@ -80,11 +86,14 @@ async def record_finding(session: AsyncSession, patient_id: int, finding: Findin
             session.add(_event(live, "escalated", now))
         return live
     resolved = await _latest(session, patient_id, finding.rule, (FlagStatus.resolved,))
-    if resolved is not None and not worse(finding.severity, resolved.severity):
-        # The clinician resolved the flag having seen what had arrived by then;
-        # only evidence that all arrived afterwards is a new episode.
+    if resolved is not None:
+        # The clinician resolved the flag having seen what had arrived by then:
+        # evidence that all arrived afterwards is a new episode; a worse severity
+        # counts only with some evidence they have not seen.
         arrived = await _arrival_times(session, patient_id, finding.entries)
-        if not arrived or min(arrived) <= (resolved.status_changed_at or resolved.updated_at):
+        closed_at = resolved.status_changed_at or resolved.updated_at
+        new = [t for t in arrived if t > closed_at]
+        if not new or (len(new) < len(arrived) and not worse(finding.severity, resolved.severity)):
             return None
     flag = Flag(
         patient_id=patient_id, rule=finding.rule, rule_version=finding.rule_version, severity=finding.severity,
@@ -109,7 +118,7 @@ async def reassess(
     if entries is None:
         entries = await store.entries_since(session, patient.id, now - HISTORY_WINDOW)
     findings = assess(entries, now, config or TrendConfig(), baseline_since=patient.baseline_since,
-                      baselines=baselines)
+                      baselines=baselines, patient=patient_info(patient))
     for finding in findings:
         await record_finding(session, patient.id, finding, now)
     await _mark_cleared(session, patient.id, {f.rule for f in findings}, now)
@@ -125,10 +134,28 @@ async def _mark_cleared(session: AsyncSession, patient_id: int, seen_rules: set[
             session.add(_event(flag, "no longer seen", now))
 
 
-async def live_urgent_rules(session: AsyncSession, patient_id: int) -> list[str]:
-    """Rules with a live urgent flag for the patient (for the patient's safety advice)."""
-    query = select(Flag.rule).where(Flag.patient_id == patient_id, Flag.status.in_(LIVE), Flag.severity == "urgent")
-    return list((await session.execute(query)).scalars())
+def patient_info(patient: Patient) -> PatientInfo:
+    """What the rules need to know about the patient beside the entries."""
+    return PatientInfo(diabetes=patient.diabetes)
+
+
+async def live_danger_signs(session: AsyncSession, patient_id: int) -> list[str]:
+    """The signs behind the patient's live emergency and urgent flags (for the
+    patient's safety advice). Flags from before the signs were recorded on them
+    give their rule's usual sign."""
+    query = select(Flag.rule, Flag.data).where(
+        Flag.patient_id == patient_id, Flag.status.in_(LIVE),
+        Flag.severity.in_([Severity.emergency.value, Severity.urgent.value]))
+    signs: list[str] = []
+    for rule, data in (await session.execute(query)).all():
+        data = data or {}
+        kept = data.get("signs")
+        if not isinstance(kept, list):
+            kept = ["dark_toe"] if rule == "tissue_loss" and data.get("wound") is False else RULE_SIGNS.get(rule, ())
+        for sign in kept:
+            if sign not in signs:
+                signs.append(sign)
+    return signs
 
 
 async def change_status(

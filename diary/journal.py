@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from diary import audit, baselines, flags, store, summary
 from diary.db import transaction
-from diary.entries import CheckIn, Walk, dump_entry
+from diary.entries import CheckIn, Walk, dump_entry, same_answers
 from diary.models import EntryRevision, Patient, User
 from diary.trend import Finding, TrendConfig
 
@@ -66,7 +66,7 @@ async def save_entry(
     Replacing keeps the previous values; an identical replay (the phone sending
     an entry twice) changes nothing and keeps nothing."""
     result = await store.put_entry(session, patient.id, entry, now)
-    if result.previous is not None and dump_entry(result.previous) != dump_entry(entry):
+    if result.previous is not None and not same_answers(result.previous, entry):
         await _keep_revision(session, patient, result.previous, "edited", now, actor, address)
     changed = [entry.occurred_at] + ([result.previous.occurred_at] if result.previous is not None else [])
     return result, await reassess_patient(session, patient, now, config, changed, locked=True)

@@ -40,6 +40,10 @@ class Clinic(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     timezone: str = Field(default="Europe/London", max_length=64)
+    # Set by an admin on the clinic settings page (diary.clinics): shown with a
+    # tap-to-call link on the patient's advice, letters and PDFs.
+    phone: str = Field(default="", max_length=32)
+    emergency_number: str = Field(default="999", max_length=8)
 
 
 class User(SQLModel, table=True):
@@ -82,6 +86,10 @@ class Patient(SQLModel, table=True):
     date_of_birth: date | None = None
     affected_side: str | None = Field(default=None, max_length=8)
     suspected_type: SuspectedType = Field(default=SuspectedType.unknown, sa_type=_enum(SuspectedType))
+    # null = not recorded. A foot infection in a person with diabetes is an
+    # emergency (NICE NG19). Changes are kept in patient_detail_change.
+    diabetes: bool | None = None
+    phone: str = Field(default="", max_length=32)
     # A clinician may reset the baseline (after surgery, say): the trend
     # module then looks for a baseline only in walks after this instant.
     baseline_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -160,6 +168,14 @@ class EntryRow(SQLModel, table=True):
     colour_change: str | None = Field(default=None, max_length=8)
     cold_foot: bool | None = None
     sudden_onset: bool | None = None
+    # Added with the danger signs (migration 0007): null = not asked.
+    wound_healed: bool | None = None
+    infection_signs: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    colour_healed: bool | None = None
+    numb_foot: bool | None = None
+    sudden_onset_days_ago: int | None = None
+    heart_symptoms: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    cauda_equina_signs: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
 
 
 class FlagStatus(StrEnum):
@@ -181,7 +197,7 @@ class Flag(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id")
     rule: str = Field(max_length=64)
     rule_version: str = Field(max_length=16)
-    severity: str = Field(max_length=8)
+    severity: str = Field(max_length=16)
     status: FlagStatus = Field(default=FlagStatus.open, sa_type=_enum(FlagStatus))
     message: str = Field(max_length=2000)
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -207,7 +223,7 @@ class FlagEvent(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     action: str = Field(max_length=32)
     by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
-    severity: str = Field(max_length=8)
+    severity: str = Field(max_length=16)
     status: str = Field(max_length=16)
     note: str = Field(default="", max_length=2000)
 
@@ -233,7 +249,8 @@ class PatientSummary(SQLModel, table=True):
 
     Refreshed whenever an entry is saved or deleted and whenever a flag
     changes, so no request scans a patient's history. ``open_rank`` is the
-    worst live, unsnoozed flag (3 urgent, 2 review, 1 info, 0 none).
+    worst live, unsnoozed flag (``diary.severity``: 4 emergency, 3 urgent, 2 review,
+    1 info, 0 none).
     """
 
     __tablename__ = "patient_summary"
@@ -372,6 +389,22 @@ class EntryRevision(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     previous: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PatientDetailChange(SQLModel, table=True):
+    """One change to a patient's details after enrolment (affected side, suspected type,
+    diabetes, phone): the history shown on the patient page. Kept apart from the
+    append-only audit log because it holds health data: an erasure deletes it."""
+
+    __tablename__ = "patient_detail_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    field: str = Field(max_length=32)
+    old: str = Field(default="", max_length=64)
+    new: str = Field(default="", max_length=64)
 
 
 class ErasureRequest(SQLModel, table=True):

@@ -35,6 +35,7 @@ def profile(patient: Patient, user: User, clinic: Clinic, measurements: list[Mea
         "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
         "affected_side": patient.affected_side, "suspected_type": patient.suspected_type.value,
         "measurements": [as_json(m) for m in measurements],
+        "diabetes": patient.diabetes, "phone": patient.phone or None,
         "baseline_since": patient.baseline_since.isoformat() if patient.baseline_since else None,
         "enrolled_at": patient.created_at.isoformat(),
     }

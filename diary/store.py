@@ -27,8 +27,10 @@ _COLUMNS = tuple(EntryRow.__table__.columns)
 # The columns an entry is rebuilt from. The id, instant and list columns are read
 # as the driver gives them (``_from_plain``), skipping SQLAlchemy's per-value result
 # processing, which was half the cost of reading a window of entries.
-_RAW = {"id", "occurred_at", "pain_sites", "sensations"}
-_ENTRY_COLUMNS = tuple(c for c in _COLUMNS if c.name not in ("patient_id", "created_at", "updated_at"))
+_LISTS = ("pain_sites", "sensations", "infection_signs", "heart_symptoms", "cauda_equina_signs")
+_RAW = {"id", "occurred_at", "created_at", *_LISTS}
+# created_at is when the server received the entry: it is the entry's received_at.
+_ENTRY_COLUMNS = tuple(c for c in _COLUMNS if c.name not in ("patient_id", "updated_at"))
 _ENTRY_SELECT = tuple(type_coerce(c, String).label(c.name) if c.name in _RAW else c for c in _ENTRY_COLUMNS)
 _ENTRY_NAMES = tuple(c.name for c in _ENTRY_COLUMNS)
 
@@ -39,7 +41,7 @@ class EntryOwnedElsewhere(Exception):
 
 @cache
 def _fields(kind: str) -> tuple[str, ...]:
-    return tuple(f for f in _MODEL[kind].model_fields if f not in ("id", "type", _TIME_FIELD[kind]))
+    return tuple(f for f in _MODEL[kind].model_fields if f not in ("id", "type", "received_at", _TIME_FIELD[kind]))
 
 
 def row_values(entry: Walk | CheckIn) -> dict[str, Any]:
@@ -58,9 +60,9 @@ def row_values(entry: Walk | CheckIn) -> dict[str, Any]:
 
 
 def to_entry(row: EntryRow) -> Walk | CheckIn:
-    """Rebuild the interchange entry, in the offset it was written with."""
+    """Rebuild the interchange entry, in the offset it was written with, with when it was received."""
     return _rebuild(row.kind, row.id, row.occurred_at, row.utc_offset_min,
-                    {name: getattr(row, name) for name in _fields(row.kind)})
+                    {name: getattr(row, name) for name in _fields(row.kind)}, row.created_at)
 
 
 @cache
@@ -68,8 +70,10 @@ def _zone(offset_min: int) -> timezone:
     return timezone(timedelta(minutes=offset_min))
 
 
-def _rebuild(kind: str, entry_id: uuid.UUID, at: datetime, offset_min: int, values: dict[str, Any]) -> Walk | CheckIn:
-    data: dict[str, Any] = {"type": kind, "id": entry_id, _TIME_FIELD[kind]: at.astimezone(_zone(offset_min))}
+def _rebuild(kind: str, entry_id: uuid.UUID, at: datetime, offset_min: int, values: dict[str, Any],
+             received: datetime | None = None) -> Walk | CheckIn:
+    data: dict[str, Any] = {"type": kind, "id": entry_id, _TIME_FIELD[kind]: at.astimezone(_zone(offset_min)),
+                            "received_at": received}
     data.update((name, value) for name, value in values.items() if value is not None)
     return _MODEL[kind].model_validate(data, context=STORED)
 
@@ -82,12 +86,12 @@ def _plain_time(value: str | datetime) -> datetime:
 
 
 @lru_cache(maxsize=4096)
-def _list_text(value: str) -> tuple[str, ...]:
-    """A stored list of choices (JSON text); few distinct ones occur, so each is parsed once."""
-    return tuple(json.loads(value))
+def _list_text(value: str) -> tuple[str, ...] | None:
+    """A stored list of choices (JSON text); few distinct ones occur, so each is parsed once.
+    JSON null (a list not asked) stays None."""
+    parsed = json.loads(value)
+    return None if parsed is None else tuple(parsed)
 
-
-_LISTS = ("pain_sites", "sensations")
 
 
 @cache
@@ -95,7 +99,8 @@ def _plain_fields(kind: str) -> tuple[tuple[str, int], ...]:
     return tuple((name, _ENTRY_NAMES.index(name)) for name in _fields(kind))
 
 
-_ID, _KIND, _AT, _OFFSET = (_ENTRY_NAMES.index(n) for n in ("id", "kind", "occurred_at", "utc_offset_min"))
+_ID, _KIND, _AT, _OFFSET, _RECEIVED = (_ENTRY_NAMES.index(n) for n in (
+    "id", "kind", "occurred_at", "utc_offset_min", "created_at"))
 
 
 def _from_plain(row: Sequence[Any]) -> Walk | CheckIn:
@@ -104,7 +109,7 @@ def _from_plain(row: Sequence[Any]) -> Walk | CheckIn:
     values = {name: _list_text(row[i]) if name in _LISTS and isinstance(row[i], str) else row[i]
               for name, i in _plain_fields(kind)}
     # The id as the driver gives it (32 hex digits on SQLite): pydantic reads it.
-    return _rebuild(kind, row[_ID], _plain_time(row[_AT]), row[_OFFSET], values)
+    return _rebuild(kind, row[_ID], _plain_time(row[_AT]), row[_OFFSET], values, _plain_time(row[_RECEIVED]))
 
 
 @dataclass(frozen=True)

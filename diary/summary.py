@@ -17,7 +17,8 @@ from sqlalchemy.orm import defer
 
 from diary import store
 from diary.entries import CheckIn, Walk
-from diary.flags import HISTORY_WINDOW, LIVE, SEVERITY_RANK
+from diary import severity
+from diary.flags import HISTORY_WINDOW, LIVE
 from diary.models import EntryRow, Flag, Patient, PatientSummary, SuspectedType
 from diary.trend import TrendConfig, recent_medians
 from diary.trend.distance import MAXIMUM, PAIN_FREE, Baseline, best_baselines
@@ -28,7 +29,6 @@ from diary.trend.timeline import Timeline
 # rules make, so the arrow never says "steady" beside a flag saying the distance
 # fell. A change of 10% or more shows as up or down.
 TREND_CHANGE = 0.10
-RANK_NAME = {3: "urgent", 2: "review", 1: "info", 0: "none"}
 # The lists read many summaries and show none of the kept baselines.
 LIST_ONLY = defer(PatientSummary.baseline_state)
 
@@ -108,9 +108,9 @@ async def refresh_flags(session: AsyncSession, patient: Patient, now: datetime) 
         select(Flag).where(Flag.patient_id == patient.id, Flag.status.in_(LIVE)))).scalars())
     awake = [f for f in live if f.snoozed_until is None or f.snoozed_until <= now]
     snoozed = [f.snoozed_until for f in live if f.snoozed_until is not None and f.snoozed_until > now]
-    awake.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.raised_at, f.id))
+    awake.sort(key=lambda f: (severity.sort_key(f.severity), f.raised_at, f.id))
     top = awake[0] if awake else None
-    summary.open_rank = SEVERITY_RANK[top.severity] if top else 0
+    summary.open_rank = severity.rank(top.severity) if top else 0
     summary.open_since = top.raised_at if top else None
     summary.open_count = len(awake)
     summary.top_flag_id = top.id if top else None
@@ -151,7 +151,7 @@ class Row:
 
 
 async def review_queue(session: AsyncSession, clinic_id: int, *, limit: int, offset: int) -> tuple[list[Row], int]:
-    """Patients with live flags: urgent first, then the oldest flag first."""
+    """Patients with live flags: worst first (emergency, urgent, review, info), then the oldest flag first."""
     where = (PatientSummary.clinic_id == clinic_id, PatientSummary.open_rank > 0)
     query = (
         select(Patient, PatientSummary, Flag).options(LIST_ONLY)
@@ -169,7 +169,7 @@ async def review_queue(session: AsyncSession, clinic_id: int, *, limit: int, off
 @dataclass(frozen=True)
 class PatientFilter:
     search: str = ""
-    severity: str = ""          # urgent, review, info, none, or "" for any
+    severity: str = ""          # emergency, urgent, review, info, none, or "" for any
     diagnosis: str = ""         # vascular, neurogenic, unknown, or ""
     not_reviewed_days: int | None = None
 
@@ -179,13 +179,13 @@ async def find_patients(
 ) -> tuple[list[Row], int]:
     """All patients of the clinic, searched and filtered, by name; erased patients are gone."""
     conditions = [Patient.clinic_id == clinic_id, Patient.erased_at.is_(None)]
-    needs_summary = flt.severity in SEVERITY_RANK or flt.severity == "none" or flt.not_reviewed_days is not None
+    known = flt.severity in severity.Severity._value2member_map_ or flt.severity == severity.NONE
+    needs_summary = known or flt.not_reviewed_days is not None
     if flt.search:
         like = f"%{flt.search.strip().lower()}%"
         conditions.append(or_(func.lower(Patient.name).like(like), func.lower(Patient.clinic_number).like(like)))
-    if flt.severity in SEVERITY_RANK or flt.severity == "none":
-        rank = SEVERITY_RANK.get(flt.severity, 0)
-        conditions.append(func.coalesce(PatientSummary.open_rank, 0) == rank)
+    if known:
+        conditions.append(func.coalesce(PatientSummary.open_rank, 0) == severity.rank(flt.severity))
     if flt.diagnosis in SuspectedType._value2member_map_:
         conditions.append(Patient.suspected_type == SuspectedType(flt.diagnosis))
     if flt.not_reviewed_days is not None:

@@ -15,10 +15,12 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
+from diary import severity, signs
 from diary.entries import CheckIn, ColourChange, Walk
 from diary.trend import TrendConfig
 from diary.trend.distance import MAXIMUM, PAIN_FREE, best_baselines
-from diary.trend.timeline import Timeline
+from diary.trend.timeline import Timeline, since_healed
+from diary.trend.tissue_loss import wound_episode
 
 CHART_WEEKS = 12
 SESSION_TARGET = 3  # supervised exercise: at least 3 sessions a week (NICE CG147)
@@ -133,6 +135,9 @@ class PatientWeek:
     baseline_pain_free_m: float | None = None
     rest_pain_days: int = 0
     wounds_reported: int = 0
+    # Each danger sign (diary.signs codes) and on how many entries of the week it was reported.
+    signs: dict[str, int] = field(default_factory=dict)
+    diabetes: bool | None = None
     relief: dict[str, int] = field(default_factory=dict)
     fontaine: str = "unknown"
     fontaine_basis: str = ""
@@ -143,9 +148,8 @@ class PatientWeek:
 
     @property
     def worst_severity(self) -> str:
-        order = {"urgent": 3, "review": 2, "info": 1}
-        live = [f for f in self.flags if f.status != "resolved"]
-        return max((f.severity for f in live), key=lambda s: order.get(s, 0), default="none")
+        """The worst live (not resolved) flag's severity, or "none"."""
+        return severity.worst(f.severity for f in self.flags if f.status != "resolved")
 
     def change_pct(self, now: float | None, before: float | None) -> int | None:
         if now is None or before is None or before <= 0:
@@ -161,11 +165,20 @@ def _local_day(when: datetime, timezone: str) -> date:
     return when.astimezone(ZoneInfo(timezone)).date()
 
 
+def _tissue_on_record(pw: PatientWeek) -> bool:
+    """A wound, or a black toe (gangrene), reported by the end of the week and not since said
+    to have healed (diary.signs: tissue loss stays until it has healed). A toe that is only
+    blue is not tissue loss on its own."""
+    tl = Timeline(pw.history, now=pw.week.end - timedelta(microseconds=1))
+    black = since_healed(tl.checkins, lambda c: c.colour_change == ColourChange.black, lambda c: bool(c.colour_healed))
+    return bool(wound_episode(tl) or black)
+
+
 def estimate_fontaine(pw: PatientWeek, threshold_m: float = 200) -> tuple[str, str]:
-    """A diary-based estimate of the Fontaine stage, from patient reports only."""
-    tissue = [c for c in pw.check_ins if c.wound or c.colour_change in (ColourChange.blue, ColourChange.black)]
-    if tissue:
-        return "IV", "a wound, ulcer or a toe turning blue or black was reported"
+    """A diary-based estimate of the Fontaine stage, from patient reports only. The stage
+    carries the worst tissue sign not yet healed, not only this week's reports."""
+    if _tissue_on_record(pw):
+        return "IV", "a wound or ulcer, or a black toe, was reported and not since said to have healed"
     if pw.rest_pain_days:
         return "III", f"rest pain was reported on {pw.rest_pain_days} day(s)"
     painful = [w for w in pw.walks if w.pain_onset_m is not None]
@@ -181,7 +194,7 @@ def estimate_fontaine(pw: PatientWeek, threshold_m: float = 200) -> tuple[str, s
 def summarise(
     *, patient_id: int, name: str, clinic_number: str, week: Week, entries: list[Walk | CheckIn],
     flags: list[FlagLine], notes: list[Note], baseline_since: datetime | None = None,
-    config: TrendConfig | None = None,
+    config: TrendConfig | None = None, diabetes: bool | None = None,
 ) -> PatientWeek:
     """The week's figures. ``entries`` should cover this week, the previous one and the
     baseline period before them (the last 7 months are enough)."""
@@ -195,7 +208,7 @@ def summarise(
     chart_start = week.end - timedelta(weeks=CHART_WEEKS)
     history = sorted((e for e in entries if chart_start <= e.occurred_at < week.end), key=lambda e: e.occurred_at)
     pw = PatientWeek(patient_id=patient_id, name=name, clinic_number=clinic_number, week=week, walks=walks,
-                     check_ins=check_ins, flags=flags, notes=notes, history=history)
+                     check_ins=check_ins, flags=flags, notes=notes, history=history, diabetes=diabetes)
     pw.walk_count = len(walks)
     pw.days_walked = len({_local_day(w.occurred_at, week.timezone) for w in walks})
     pw.target_met = pw.days_walked >= SESSION_TARGET
@@ -209,8 +222,10 @@ def summarise(
     baselines = best_baselines(Timeline(entries, now=week.end, baseline_since=baseline_since), config)
     pw.baseline_max_m = baselines[MAXIMUM.key].median_m if baselines[MAXIMUM.key] else None
     pw.baseline_pain_free_m = baselines[PAIN_FREE.key].median_m if baselines[PAIN_FREE.key] else None
-    pw.rest_pain_days = len({_local_day(c.occurred_at, week.timezone) for c in check_ins if c.rest_pain})
+    pw.rest_pain_days = len({_local_day(c.occurred_at, week.timezone) for c in check_ins if signs.rest_pain(c)})
     pw.wounds_reported = sum(1 for c in check_ins if c.wound)
+    found = Counter(code for e in [*walks, *check_ins] for code in signs.signs_of(e, diabetes))
+    pw.signs = {s.code: found[s.code] for s in signs.SIGNS if found[s.code]}
     pw.relief = dict(Counter(w.relief.value for w in walks if w.relief is not None and w.relief.value != "no_pain"))
     pw.fontaine, pw.fontaine_basis = estimate_fontaine(pw, config.fontaine_threshold_m)
     return pw

@@ -23,6 +23,14 @@ def local_time(value: datetime | None, timezone: str) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
+
+def local_day(value: datetime | None, timezone: str) -> str:
+    """A day as a patient reads it: '3 May 2026'; '' for no time."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(timezone or "UTC"))
+    return f"{local.day} {local:%b %Y}"
+
 def today_in(timezone: str, now: datetime) -> date:
     """The date it is in the zone at ``now``."""
     return now.astimezone(ZoneInfo(timezone)).date()

@@ -37,8 +37,25 @@ FRIENDLY = {
     "pain_score": "Choose a number from 0 to 10.",
     "note": "Please keep the note under 2,000 characters.",
     "wound_days": "Enter a number of days from 0 to 3,650.",
-    "colour_change": "Choose pale, blue or black, or no change.",
+    "colour_change": "Choose no, pale, blue or black.",
+    "infection_signs": "Choose from the listed signs, or None of these.",
+    "heart_symptoms": "Choose from the listed feelings, or None of these.",
+    "cauda_equina_signs": "Choose from the listed changes, or None of these.",
+    "sudden_onset_days_ago": "Choose when it started.",
 }
+# Answers that contradict each other are asked about, never settled silently
+# (web/static/pwa/entry.js has the same words).
+CONTRADICTION = {
+    "rest_pain": "You answered No, but ticked that the pain comes at night or eases when you hang your leg down. "
+                 "Please check: do you have pain in your leg or foot when you are resting?",
+    "sudden_onset": "You answered No, but chose when it started. Please check: has your leg or foot suddenly "
+                    "become painful, pale, cold, numb or weak?",
+    "wound": "You gave a number of days. Please check: do you have a wound, sore or ulcer now?",
+    "none": "You ticked None of these and something else too. Please check your answer.",
+}
+# Tick-any groups: nothing ticked is "not answered" (null); "none" is an answer.
+GROUPS = ("infection_signs", "heart_symptoms", "cauda_equina_signs")
+NONE = "none"
 # Where a problem with a derived field is shown on the form.
 SHOWN_AT = {"duration_min": "distance_m", "pain_onset_min": "pain_onset_m"}
 
@@ -66,6 +83,22 @@ def _number(text: str) -> float | str | None:
 
 def _yes(form: FormMultiDict, name: str) -> bool:
     return _text(form, name) in ("yes", "on", "true", "1")
+
+
+def _group(form: FormMultiDict, name: str, errors: dict[str, str]) -> list[str] | None:
+    """A tick-any group: None when nothing is ticked, [] for "None of these"."""
+    ticked = [v for v in form.getall(name, []) if isinstance(v, str) and v]
+    if not ticked:
+        return None
+    if NONE in ticked:
+        if len(ticked) > 1:
+            errors.setdefault(name, CONTRADICTION["none"])
+        return []
+    return ticked
+
+
+def _answer(text: str) -> bool | None:
+    return {"yes": True, "no": False}.get(text)
 
 
 def local_now(timezone: str, now: datetime) -> str:
@@ -111,6 +144,8 @@ def read_walk(form: FormMultiDict, timezone: str, now: datetime, pace_m_per_min:
     )}
     values["pain_sites"] = form.getall("pain_sites", [])
     values["sensations"] = form.getall("sensations", [])
+    values["heart_symptoms"] = form.getall("heart_symptoms", [])
+    errors: dict[str, str] = {}
     unit = Unit(values["unit"]) if values["unit"] in Unit._value2member_map_ else Unit.metres
     values["unit"] = unit.value
     had_pain = values["had_pain"] != "no"
@@ -133,6 +168,7 @@ def read_walk(form: FormMultiDict, timezone: str, now: datetime, pace_m_per_min:
         "pain_score": _number(values["pain_score"]) if values["pain_score"] else (0 if not had_pain else None),
         "source": values["source"] or "manual",
         "note": values["note"],
+        "heart_symptoms": _group(form, "heart_symptoms", errors),
     }
     if values["source"] == "gps" and values["duration_min"]:
         data["duration_min"] = _number(values["duration_min"])
@@ -146,36 +182,62 @@ def read_walk(form: FormMultiDict, timezone: str, now: datetime, pace_m_per_min:
     result = _validate(data, values, now)
     if had_pain and onset is None:
         # Said with every other problem at once, never one after another.
-        errors = {"pain_onset_m": "Choose or type how far you had walked when the pain began.", **result.errors}
-        return FormResult(values=values, errors=errors)
+        errors.setdefault("pain_onset_m", "Choose or type how far you had walked when the pain began.")
+    if errors:
+        return FormResult(values=values, errors={**result.errors, **errors})
     return result
 
 
 def read_check_in(form: FormMultiDict, timezone: str, now: datetime) -> FormResult:
+    """The check-in form as an entry. Nothing the patient gives is dropped: a question
+    left blank is null ("not asked"), and answers that contradict each other are
+    asked about (an error beside the question) rather than settled."""
     values: dict[str, Any] = {k: _text(form, k) for k in (
-        "id", "recorded_at", "rest_pain", "wound", "wound_days", "colour_change", "note",
+        "id", "recorded_at", "rest_pain", "wound", "wound_days", "colour_change", "sudden_onset",
+        "sudden_onset_days_ago", "note",
     )}
-    for flag in ("rest_pain_at_night", "eased_by_hanging_leg", "cold_foot", "sudden_onset"):
+    for flag in ("rest_pain_at_night", "eased_by_hanging_leg"):
         values[flag] = _yes(form, flag)
-    rest_pain = values["rest_pain"] == "yes"
-    wound = values["wound"] == "yes"
+    for name in (*GROUPS, "foot"):
+        values[name] = form.getall(name, [])
+    errors: dict[str, str] = {}
+    rest, wound, colour, sudden = values["rest_pain"], values["wound"], values["colour_change"], values["sudden_onset"]
+    if rest == "no" and (values["rest_pain_at_night"] or values["eased_by_hanging_leg"]):
+        errors["rest_pain"] = CONTRADICTION["rest_pain"]
+    if sudden == "no" and values["sudden_onset_days_ago"]:
+        errors["sudden_onset"] = CONTRADICTION["sudden_onset"]
+    if wound != "yes" and values["wound_days"]:
+        errors["wound"] = CONTRADICTION["wound"]
+    foot = _group(form, "foot", errors)
+    asked_rest = rest in ("yes", "no")
     data = {
         "type": "check_in",
         "id": values["id"] or str(uuid.uuid4()),
         "recorded_at": _when(values["recorded_at"], timezone, now),
-        "rest_pain": rest_pain,
-        "rest_pain_at_night": rest_pain and values["rest_pain_at_night"],
-        "eased_by_hanging_leg": rest_pain and values["eased_by_hanging_leg"],
-        "wound": wound,
-        "wound_days": _number(values["wound_days"]) if wound else None,
-        "colour_change": values["colour_change"] or None,
-        "cold_foot": values["cold_foot"],
-        "sudden_onset": values["sudden_onset"],
+        "rest_pain": _answer(rest),
+        "rest_pain_at_night": True if values["rest_pain_at_night"] else (False if asked_rest else None),
+        "eased_by_hanging_leg": True if values["eased_by_hanging_leg"] else (False if asked_rest else None),
+        "wound": {"yes": True, "no": False, "healed": False}.get(wound),
+        "wound_days": _number(values["wound_days"]) if wound == "yes" else None,
+        "wound_healed": True if wound == "healed" else None,
+        "colour_change": None if colour in ("", "healed") else colour,
+        "colour_healed": True if colour == "healed" else None,
+        "cold_foot": None if foot is None else "cold" in foot,
+        "numb_foot": None if foot is None else "numb" in foot,
+        "sudden_onset": _answer(sudden),
+        "sudden_onset_days_ago": _number(values["sudden_onset_days_ago"]),
         "note": values["note"],
+        **{name: _group(form, name, errors) for name in GROUPS},
     }
-    if isinstance(data["wound_days"], float) and data["wound_days"].is_integer():
-        data["wound_days"] = int(data["wound_days"])
-    return _validate(data, values, now)
+    if foot is not None and not set(foot) <= {"cold", "numb"}:
+        errors.setdefault("foot", "Choose cold, numb, or neither.")
+    for name in ("wound_days", "sudden_onset_days_ago"):
+        if isinstance(data[name], float) and data[name].is_integer():
+            data[name] = int(data[name])
+    result = _validate(data, values, now)
+    if errors:  # said with every other problem at once
+        return FormResult(values=values, errors={**result.errors, **errors})
+    return result
 
 
 def _fmt(x: float | None) -> str:
@@ -211,16 +273,36 @@ def walk_values(walk: Walk, timezone: str) -> dict[str, Any]:
         "pain_score": "" if walk.pain_score is None else str(walk.pain_score), "note": walk.note,
         "source": walk.source.value, "duration_min": _fmt(walk.duration_min),
         "pain_onset_min": _fmt(walk.pain_onset_min) if walk.source.value == "gps" else "",
+        "heart_symptoms": _group_values(walk.heart_symptoms),
     }
 
 
+def _group_values(values: list[Any] | None) -> list[str]:
+    return [] if values is None else [getattr(v, "value", v) for v in values] or [NONE]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
 def check_in_values(check_in: CheckIn, timezone: str) -> dict[str, Any]:
+    """A saved check-in as form values, for editing: every answer as it was given."""
+    foot = [name for name, on in (("cold", check_in.cold_foot), ("numb", check_in.numb_foot)) if on]
+    if not foot and (check_in.cold_foot is False or check_in.numb_foot is False):
+        foot = ["none"]
+    colour = check_in.colour_change.value if check_in.colour_change else ""
     return {
         "id": str(check_in.id),
         "recorded_at": check_in.recorded_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
-        "rest_pain": "yes" if check_in.rest_pain else "no", "rest_pain_at_night": check_in.rest_pain_at_night,
-        "eased_by_hanging_leg": check_in.eased_by_hanging_leg, "wound": "yes" if check_in.wound else "no",
+        "rest_pain": _yes_no(check_in.rest_pain), "rest_pain_at_night": bool(check_in.rest_pain_at_night),
+        "eased_by_hanging_leg": bool(check_in.eased_by_hanging_leg),
+        "wound": "healed" if check_in.wound_healed else _yes_no(check_in.wound),
         "wound_days": "" if check_in.wound_days is None else str(check_in.wound_days),
-        "colour_change": check_in.colour_change.value if check_in.colour_change else "",
-        "cold_foot": check_in.cold_foot, "sudden_onset": check_in.sudden_onset, "note": check_in.note,
+        "colour_change": "healed" if check_in.colour_healed else colour,
+        "foot": foot, "sudden_onset": _yes_no(check_in.sudden_onset),
+        "sudden_onset_days_ago": "" if check_in.sudden_onset_days_ago is None else str(check_in.sudden_onset_days_ago),
+        "infection_signs": _group_values(check_in.infection_signs),
+        "heart_symptoms": _group_values(check_in.heart_symptoms),
+        "cauda_equina_signs": _group_values(check_in.cauda_equina_signs),
+        "note": check_in.note,
     }

@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup, escape
 
-from diary import flag_words, measurements, summary
-from diary.entries import CheckIn
+from diary import flag_words, measurements, signs, summary
+from diary.advice import EMERGENCY_NUMBER
+from diary.clinics import Contact, tel_href
+from diary.entries import CheckIn, Walk
 from diary.labels import label, labels
-from diary.zones import local_time, zone_name
+from diary.zones import local_day, local_time, zone_name
 from server.static_files import StaticFiles
 
 RELIEF_WORDS = {
@@ -30,19 +33,16 @@ def relief_words(value: Any) -> str:
     return RELIEF_WORDS.get(getattr(value, "value", value), str(value))
 
 
-def check_in_words(entry: CheckIn) -> str:
-    said = []
-    if entry.rest_pain:
-        said.append("Pain at rest" + (" at night" if entry.rest_pain_at_night else ""))
-    if entry.wound:
-        said.append("A wound" + (f" for {entry.wound_days} days" if entry.wound_days else ""))
-    if entry.colour_change:
-        said.append(f"Toe or foot {entry.colour_change.value}")
-    if entry.cold_foot:
-        said.append("Cold foot")
-    if entry.sudden_onset:
-        said.append("Sudden change in the leg")
-    return ". ".join(said) + "." if said else "No warning signs."
+def check_in_words(entry: CheckIn | Walk) -> str:
+    """Every danger-sign answer of an entry, in plain words (diary.signs.describe)."""
+    return signs.describe(entry)
+
+
+def call_links(text: str, contact: Contact) -> Markup:
+    """Advice text with the emergency number as a tap-to-call link."""
+    number = contact.emergency_number
+    link = Markup('<a class="tel" href="{}">{}</a>').format(tel_href(number), number)
+    return Markup(link).join(escape(part) for part in text.split(EMERGENCY_NUMBER))
 
 
 def quick_label(value: int) -> tuple[str, str]:
@@ -58,5 +58,6 @@ def install_filters(engine: JinjaTemplateEngine, static: StaticFiles) -> None:
         local_time=local_time, metres=metres, relief_words=relief_words, check_in_words=check_in_words,
         quick_label=quick_label, pair=pair, label=label, labels=labels, zone_name=zone_name,
         flag_text=flag_words.describe, measurement=measurements.describe, versus=summary.versus,
+        call_links=call_links, tel_href=tel_href, local_day=local_day,
     )
     engine.engine.globals.update(static=static.url)

@@ -51,9 +51,9 @@ from .text import safe_text
 __all__ = ["EMPTY_WEEK", "clinic_pdf", "cover_order", "patient_pdf", "safe_text", "svg_for_fpdf", "write_clinic_pdf"]
 
 
-def patient_pdf(clinic_name: str, pw: PatientWeek, produced_at: datetime) -> bytes:
-    """One page: the weekly summary of one patient."""
-    pdf = Doc(clinic_name, produced_at, f"Weekly summary {pw.week.label}: {pw.name}")
+def patient_pdf(clinic_name: str, pw: PatientWeek, produced_at: datetime, *, clinic_phone: str = "") -> bytes:
+    """One page: the weekly summary of one patient (with the clinic's phone number, when set)."""
+    pdf = Doc(clinic_name, produced_at, f"Weekly summary {pw.week.label}: {pw.name}", clinic_phone)
     patient_page(pdf, safe_text(clinic_name), pw, produced_at)
     return bytes(pdf.output())
 
@@ -92,7 +92,7 @@ def _render_clinic(pdf: Doc, clinic_name: str, week: Week, weeks: Iterable[Patie
 
 
 def clinic_pdf(clinic_name: str, week: Week, weeks: Sequence[PatientWeek], produced_at: datetime,
-               progress: Callable[[int], None] | None = None) -> bytes:
+               progress: Callable[[int], None] | None = None, *, clinic_phone: str = "") -> bytes:
     """A cover (patients by worst live flag, then name, with their page numbers; more than
     one page for a large clinic), then one page per patient in the cover's order.
 
@@ -100,14 +100,14 @@ def clinic_pdf(clinic_name: str, week: Week, weeks: Sequence[PatientWeek], produ
     pages done so far (1, 2, ... len(weeks)).
     """
     ordered = cover_order(weeks)
-    pdf = Doc(clinic_name, produced_at, f"Weekly summary {week.label}: {clinic_name}")
+    pdf = Doc(clinic_name, produced_at, f"Weekly summary {week.label}: {clinic_name}", clinic_phone)
     _render_clinic(pdf, clinic_name, week, ordered, len(ordered), produced_at, progress)
     return bytes(pdf.output())
 
 
 def write_clinic_pdf(path: Path | str, clinic_name: str, week: Week, weeks: Iterable[PatientWeek],
                      produced_at: datetime, progress: Callable[[int], None] | None = None, *,
-                     count: int | None = None) -> None:
+                     count: int | None = None, clinic_phone: str = "") -> None:
     """:func:`clinic_pdf` written to ``path`` through a temporary file in the same
     directory and a rename, so ``path`` is either absent or complete.
 
@@ -119,7 +119,7 @@ def write_clinic_pdf(path: Path | str, clinic_name: str, week: Week, weeks: Iter
     ``weeks`` that yields another number of patients raises ValueError and writes nothing.
     """
     path = Path(path)
-    pdf = Doc(clinic_name, produced_at, f"Weekly summary {week.label}: {clinic_name}")
+    pdf = Doc(clinic_name, produced_at, f"Weekly summary {week.label}: {clinic_name}", clinic_phone)
     if count is None:
         ordered = cover_order(weeks)
         _render_clinic(pdf, clinic_name, week, ordered, len(ordered), produced_at, progress)

@@ -17,7 +17,9 @@ from diary._svg import fmt_m
 from diary.weekly import SESSION_TARGET, PatientWeek, Week
 
 from .doc import CONTENT_W, FONT, MARGIN, PAGE_H, Doc
-from .text import SEVERITY_ORDER, fmt_stamp
+from diary.severity import NONE, ORDER, sort_key
+
+from .text import fmt_stamp
 
 __all__ = ["Row", "cover_order", "cover_pages", "cover_row", "draw_cover", "row_key"]
 
@@ -36,17 +38,17 @@ class Row(NamedTuple):
 
 
 def cover_row(pw: PatientWeek, page: int) -> Row:
-    severity = pw.worst_severity if pw.worst_severity in SEVERITY_ORDER else "none"
+    severity = pw.worst_severity
     return Row(severity, pw.name, pw.clinic_number, pw.patient_id, pw.walk_count, pw.max_median_m,
                pw.days_walked, page)
 
 
 def row_key(r: Row) -> tuple[int, str, str, int]:
-    return (SEVERITY_ORDER[r.severity], r.name.casefold(), r.clinic_number, r.patient_id)
+    return (sort_key(r.severity), r.name.casefold(), r.clinic_number, r.patient_id)
 
 
 def cover_order(weeks: Iterable[PatientWeek]) -> list[PatientWeek]:
-    """Worst live flag first (urgent, review, info, none), then name, clinic number: the cover's order."""
+    """Worst live flag first (emergency, urgent, review, info, none), then name, clinic number: the cover's order."""
     return sorted(weeks, key=lambda p: row_key(cover_row(p, 0)))
 
 
@@ -79,18 +81,21 @@ def draw_cover(pdf: Doc, clinic_name: str, week: Week, rows: Sequence[Row], prod
     pdf.cell(CONTENT_W, 6.5, f"Weekly walking diary summary, week {week.describe()}", new_x=XPos.LMARGIN,
              new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 9)
-    pdf.cell(CONTENT_W, 5, f"Produced {fmt_stamp(produced_at, week.timezone)} (clinic time zone, {week.timezone}).",
+    phone = f" Clinic phone {pdf.clinic_phone}." if pdf.clinic_phone else ""
+    pdf.cell(CONTENT_W, 5, pdf.fit(f"Produced {fmt_stamp(produced_at, week.timezone)} (clinic time zone, "
+                                   f"{week.timezone}).{phone}", CONTENT_W),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    counts = dict.fromkeys(SEVERITY_ORDER, 0)
+    counts = dict.fromkeys([*ORDER, NONE], 0)
     for r in rows:
-        counts[r.severity] += 1
+        counts[r.severity] = counts.get(r.severity, 0) + 1
     pdf.set_font(FONT, "B", 9)
-    pdf.cell(CONTENT_W, 5, f"{len(rows)} patient{'s' if len(rows) != 1 else ''}: {counts['urgent']} URGENT, "
-             f"{counts['review']} REVIEW, {counts['info']} INFO, {counts['none']} without a live flag.",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    levels = ", ".join(f"{counts[s]} {s.upper()}" for s in ORDER)
+    pdf.cell(CONTENT_W, 5, f"{len(rows)} patient{'s' if len(rows) != 1 else ''}: {levels}, "
+             f"{counts[NONE]} without a live flag.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 8)
     pdf.lines(pdf.wrap(
-        "Patients are listed by their worst live (open or acknowledged) flag - URGENT, then REVIEW, then INFO, "
+        "Patients are listed by their worst live (open or acknowledged) flag - EMERGENCY, then URGENT, then "
+        "REVIEW, then INFO, "
         "then none - and then by name. Page is the patient's page in this document. Median max. is the median "
         "maximum walking distance (distance walked when stopped) of the week's walks; days walked count against "
         f"the target of at least {SESSION_TARGET} sessions a week.", CONTENT_W), 3.8)

@@ -25,8 +25,9 @@ FOOTER_TOP = PAGE_H - 21.0  # definitions and the page footer live below this li
 class Doc(FPDF):
     """A4 portrait, Helvetica, a footer with the page number."""
 
-    def __init__(self, clinic_name: str, produced_at: datetime, title: str):
+    def __init__(self, clinic_name: str, produced_at: datetime, title: str, clinic_phone: str = ""):
         super().__init__(orientation="P", unit="mm", format="A4")
+        self.clinic_phone = safe_text(clinic_phone)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(False)
         self.set_compression(True)
@@ -89,9 +90,18 @@ class Doc(FPDF):
         self.cell(CONTENT_W, 5.5, safe_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def severity_label(self, severity: str, w: float, h: float) -> None:
-        """URGENT in white on black, REVIEW bold and boxed, INFO plain: readable without colour."""
+        """EMERGENCY in white on dark red with a heavy border, URGENT in white on black, REVIEW bold
+        and boxed, INFO plain: written in words, so readable without colour."""
         word = severity.upper() if severity != "none" else "none"
-        if severity == "urgent":
+        if severity == "emergency":
+            self.set_fill_color(150, 0, 0)
+            self.set_text_color(255)
+            self.set_line_width(0.6)
+            self.set_font(FONT, "B", self.font_size_pt)
+            self.cell(w, h, word, border=1, align="C", fill=True)
+            self.set_line_width(0.2)
+            self.set_text_color(0)
+        elif severity == "urgent":
             self.set_fill_color(0)
             self.set_text_color(255)
             self.set_font(FONT, "B", self.font_size_pt)

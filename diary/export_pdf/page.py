@@ -13,6 +13,7 @@ from datetime import datetime
 
 from fpdf.enums import XPos, YPos
 
+from diary import signs
 from diary._svg import fmt_m
 from diary.weekly import SESSION_TARGET, PatientWeek
 
@@ -54,8 +55,9 @@ def patient_page(pdf: Doc, clinic_name: str, pw: PatientWeek, produced_at: datet
     pdf.cell(CONTENT_W, 5.5, pdf.fit(f"Clinic number: {pw.clinic_number}    Week: {week.describe()}", CONTENT_W),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 8.5)
+    phone = f" Clinic phone {pdf.clinic_phone}." if pdf.clinic_phone else ""
     pdf.cell(CONTENT_W, 4.5, pdf.fit(f"Weekly walking diary summary. Produced {fmt_stamp(produced_at, tz)} "
-                                     f"(clinic time zone, {tz}).", CONTENT_W),
+                                     f"(clinic time zone, {tz}).{phone}", CONTENT_W),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.rule(pdf.get_y() + 1)
     pdf.set_y(pdf.get_y() + 2.5)
@@ -85,6 +87,9 @@ def patient_page(pdf: Doc, clinic_name: str, pw: PatientWeek, produced_at: datet
     for a, b in zip(left, right):
         pdf.cell(half, line_h, pdf.fit(a, half))
         pdf.cell(half, line_h, pdf.fit(b, half), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if pw.signs:
+        pdf.set_font(FONT, "B", 9)
+        pdf.lines(pdf.wrap(f"Danger signs reported: {signs.labels(pw.signs)}.", CONTENT_W), line_h)
     pdf.set_font(FONT, "B", 9)
     met = "MET" if pw.target_met else "NOT MET"
     pdf.cell(CONTENT_W, line_h, f"Exercise target of at least {SESSION_TARGET} sessions a week: {met} "
@@ -196,7 +201,7 @@ def _flags_section(pdf: Doc, pw: PatientWeek) -> None:
             ty += line_h
         pdf.set_xy(MARGIN, y + h)
     pdf.set_font(FONT, "", 7)
-    pdf.cell(CONTENT_W, 3.8, "NEW = raised this week. Severity is written in words: URGENT, REVIEW, INFO.",
+    pdf.cell(CONTENT_W, 3.8, "NEW = raised this week. Severity is written in words: EMERGENCY, URGENT, REVIEW, INFO.",
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(pdf.get_y() + 2)
 

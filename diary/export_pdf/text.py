@@ -9,12 +9,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from diary._svg import fmt_m
+from diary.severity import sort_key
 from diary.weekly import FlagLine, PatientWeek
 
-__all__ = ["RELIEF_WORDS", "SEVERITY_ORDER", "flag_order", "fmt_change", "fmt_day", "fmt_dist", "fmt_relief",
+__all__ = ["RELIEF_WORDS", "flag_order", "fmt_change", "fmt_day", "fmt_dist", "fmt_relief",
            "fmt_stamp", "local_time", "safe_text"]
 
-SEVERITY_ORDER = {"urgent": 0, "review": 1, "info": 2, "none": 3}
 RELIEF_WORDS = {
     "stood_still": "stood still", "sat_down": "sat down", "bent_forward": "bent forward",
     "lay_down": "lay down", "not_relieved": "not relieved", "no_pain": "no pain",
@@ -105,5 +105,5 @@ def fmt_relief(relief: dict[str, int]) -> str:
 
 def flag_order(flags: Iterable[FlagLine]) -> list[FlagLine]:
     live_first = {"open": 0, "acknowledged": 1, "resolved": 2}
-    return sorted(flags, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), live_first.get(f.status, 3),
+    return sorted(flags, key=lambda f: (sort_key(f.severity), live_first.get(f.status, 3),
                                         -f.raised_at.timestamp(), f.rule))

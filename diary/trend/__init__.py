@@ -11,17 +11,20 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from diary.entries import CheckIn, Walk, parse_document
+from diary.entries import CheckIn, PatientInfo, Walk, read_document
 
 from . import (
     acute_limb,
+    cauda_equina,
     distance_decline,
     fontaine_iib,
+    heart_symptoms,
     logging_gap,
     neurogenic_pattern,
     pale_cold_foot,
     rest_pain,
     tissue_loss,
+    wound_infection,
 )
 from .config import TrendConfig
 from .distance import Baseline, recent_medians
@@ -32,13 +35,16 @@ __all__ = ["RULES", "Finding", "TrendConfig", "assess", "assess_document_json", 
 
 _RULE_MODULES = (
     acute_limb,
+    cauda_equina,
     distance_decline,
     fontaine_iib,
+    heart_symptoms,
     logging_gap,
     neurogenic_pattern,
     pale_cold_foot,
     rest_pain,
     tissue_loss,
+    wound_infection,
 )
 
 RULES: dict[str, str] = {m.RULE: m.DESCRIPTION for m in _RULE_MODULES}
@@ -51,18 +57,20 @@ def assess(
     config: TrendConfig | None = None,
     baseline_since: datetime | None = None,
     baselines: dict[str, Baseline | None] | None = None,
+    patient: PatientInfo | None = None,
 ) -> list[Finding]:
-    """Run every rule; findings sorted urgent, review, info, then by rule.
+    """Run every rule; findings sorted worst first (emergency, urgent, review, info), then by rule.
 
     Entries after ``now`` are ignored and the input order never matters.
     ``baseline_since`` (a clinician's baseline reset) keeps the distance
     baseline from reaching back before it. ``baselines``: the best baselines,
     when the caller keeps them between assessments (``baseline_state``), so
     ``entries`` need not reach back over the baseline span; the entries must
-    then still cover every other rule's window (``full_window``).
+    then still cover every other rule's window (``full_window``). ``patient``: what
+    is known about the patient beside the entries (diabetes).
     """
     cfg = config or TrendConfig()
-    timeline = Timeline(entries, now, baseline_since)
+    timeline = Timeline(entries, now, baseline_since, patient)
     if baselines is not None:
         timeline.memo(("best_baselines", cfg), lambda: baselines)
     findings = [f for m in _RULE_MODULES if (f := m.check(timeline, cfg)) is not None]
@@ -79,13 +87,15 @@ def full_window(cfg: TrendConfig) -> timedelta:
 
 
 def assess_document_json(text: str | bytes, now: datetime | None) -> dict[str, Any]:
-    """Assess an interchange document; ``now=None`` means the latest entry's time.
+    """Assess an interchange document, with its ``patient`` object; ``now=None`` means
+    the latest time in it (an entry's time, or when an entry reached the server).
 
     Raises ``diary.entries.EntryError`` naming the entry and field on bad input.
     """
-    entries = parse_document(text, now=None)
+    document = read_document(text, now=None)
+    entries = document.entries
     if now is None:
         if not entries:
             return {"findings": []}
-        now = max(e.occurred_at for e in entries)
-    return {"findings": [f.to_json() for f in assess(entries, now)]}
+        now = max(t for e in entries for t in (e.occurred_at, e.received_at) if t is not None)
+    return {"findings": [f.to_json() for f in assess(entries, now, patient=document.patient)]}

@@ -37,12 +37,18 @@ class TrendConfig:
     # patient whose distance hovers around 200 m is not flagged by noise.
     fontaine_min_drop_fraction: float = 0.25
 
-    # Check-in signs (rest pain, wounds, colour): how long a report stays
-    # current, and when a run of reports counts as persistent.
+    # Check-in signs (rest pain, infection, a pale cold foot): how long a report
+    # stays current, and when a run of reports counts as persistent. (A wound or
+    # a blue or black toe stays until the patient says it has healed.)
     sign_lookback_days: int = 42
     rest_pain_urgent_days: int = 14
     wound_chronic_days: int = 14
-    acute_window_days: int = 2
+    # Acute limb ischaemia covers symptoms of less than 2 weeks (ESVS 2020): a
+    # sudden change that began within this many days is an emergency.
+    acute_window_days: int = 14
+    # How long a reported event (chest pain, cauda equina signs, a sudden change
+    # that began earlier) stays a finding after it reached the diary.
+    event_window_days: int = 14
 
     # Neurogenic pattern over recent painful walks.
     neuro_window_days: int = 60

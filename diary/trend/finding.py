@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-URGENT = "urgent"
-REVIEW = "review"
-INFO = "info"
+from diary.severity import Severity, sort_key
 
-SEVERITY_RANK = {URGENT: 0, REVIEW: 1, INFO: 2}
+EMERGENCY = Severity.emergency
+URGENT = Severity.urgent
+REVIEW = Severity.review
+INFO = Severity.info
 
 
 @dataclass(frozen=True)
@@ -24,17 +25,17 @@ class Finding:
     data: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        if self.severity not in SEVERITY_RANK:
-            raise ValueError(f"severity must be one of {sorted(SEVERITY_RANK)}, not {self.severity!r}")
+        if self.severity not in Severity._value2member_map_:
+            raise ValueError(f"severity must be one of {sorted(Severity._value2member_map_)}, not {self.severity!r}")
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
-            "severity": self.severity,
+            "severity": str(self.severity),
             "entries": list(self.entries),
             "message": self.message,
             "rule_version": self.rule_version,
         }
 
     def sort_key(self) -> tuple[int, str, str]:
-        return (SEVERITY_RANK[self.severity], self.rule, self.message)
+        return (sort_key(self.severity), self.rule, self.message)

@@ -3,26 +3,29 @@
 The clinical brief lists "a foot that is cold and pale" among the warning signs
 a patient can report. Either alone is too common to flag (a cold foot in
 winter, pallor on raising the leg); together and current they deserve review.
-With sudden onset the acute_limb rule reports the same check-in as urgent.
+With sudden onset the acute_limb rule also reports the same check-in, as an
+emergency; with rest pain the rest_pain rule also reports it, as urgent
+(acute-on-chronic). A check-in that does not answer is silent.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from diary.entries import CheckIn, ColourChange
+from diary import signs
+from diary.entries import CheckIn
 
 from .config import TrendConfig
 from .finding import REVIEW, Finding
 from .timeline import Timeline, fmt_date, plural
 
 RULE = "pale_cold_foot"
-VERSION = "1"
+VERSION = "2"
 DESCRIPTION = "A foot reported both pale and cold on the latest check-in: review."
 
 
-def _pale_and_cold(checkin: CheckIn) -> bool:
-    return checkin.colour_change == ColourChange.pale and checkin.cold_foot
+def _pale_and_cold(checkin: CheckIn) -> bool | None:
+    return signs.pale_and_cold(checkin)
 
 
 def check(tl: Timeline, cfg: TrendConfig) -> Finding | None:
@@ -44,5 +47,5 @@ def check(tl: Timeline, cfg: TrendConfig) -> Finding | None:
         entries=tl.ids(run),
         message=message,
         rule_version=VERSION,
-        data={"reports": len(run), "last_report": last.isoformat()},
+        data={"reports": len(run), "last_report": last.isoformat(), "signs": ["pale_cold_foot"]},
     )

@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from diary.entries import CheckIn, Walk
+from diary.entries import CheckIn, PatientInfo, Walk
 
 Entry = Walk | CheckIn
 
@@ -69,8 +69,10 @@ def _dedupe(entries: Iterable[Entry]) -> dict[uuid.UUID, Entry]:
 class Timeline:
     """Entries up to ``now``, sorted, with cheap window look-ups."""
 
-    def __init__(self, entries: Iterable[Entry], now: datetime, baseline_since: datetime | None = None):
+    def __init__(self, entries: Iterable[Entry], now: datetime, baseline_since: datetime | None = None,
+                 patient: PatientInfo | None = None):
         self.now = to_utc(now)
+        self.patient = patient or PatientInfo()
         self.baseline_since = to_utc(baseline_since) if baseline_since is not None else None
         dated = []
         for key, entry in _dedupe(entries).items():
@@ -96,6 +98,15 @@ class Timeline:
     def time_of(self, entry: Entry) -> datetime:
         return self._time_of[entry.id]
 
+    def reported_at(self, entry: Entry) -> datetime:
+        """When the entry reached the diary (``received_at``), else when it was made: a
+        report that waited on a phone counts from its arrival."""
+        made = self.time_of(entry)
+        if entry.received_at is None:
+            return made
+        received = to_utc(entry.received_at)
+        return received if made <= received <= self.now else made
+
     def walks_in(self, start: datetime, end: datetime) -> list[Walk]:
         return _between(self.walks, self.walk_times, start, end)
 
@@ -110,7 +121,7 @@ class Timeline:
         unique = {e.id: e for e in entries}
         return tuple(str(i) for i in sorted(unique, key=lambda i: (self._time_of[i], i)))
 
-    def current_run(self, predicate: Callable[[CheckIn], bool], lookback: timedelta) -> list[CheckIn]:
+    def current_run(self, predicate: Callable[[CheckIn], bool | None], lookback: timedelta) -> list[CheckIn]:
         """The check-ins of the sign's current episode, oldest first.
 
         The episode is the run of consecutive check-ins reporting the sign that
@@ -120,12 +131,17 @@ class Timeline:
         than ``lookback`` with no check-in between are separate episodes,
         because nothing says the sign lasted through the silence. Check-ins at
         the same instant count as one report, positive if any of them is.
+        A check-in that does not answer (the predicate gives None) is silent:
+        it neither ends the episode nor joins it.
         """
         groups = _same_instant_groups(self.checkins, self.checkin_times)
         run: list[CheckIn] = []
         later: datetime | None = None
         for at, group in reversed(groups):
-            positive = [c for c in group if predicate(c)]
+            answers = [predicate(c) for c in group]
+            positive = [c for c, yes in zip(group, answers) if yes]
+            if not positive and all(a is None for a in answers):
+                continue
             if not positive:
                 break
             if later is None and self.now - at >= lookback:
@@ -135,6 +151,22 @@ class Timeline:
             run[:0] = positive
             later = at
         return run
+
+
+def since_healed(checkins: Iterable[CheckIn], present: Callable[[CheckIn], bool],
+                 healed: Callable[[CheckIn], bool]) -> list[CheckIn]:
+    """The reports of a sign since the patient last said it had healed, oldest first.
+
+    Only a statement that it has healed ends it: a check-in that leaves the
+    question unanswered, or a long silence, never does (tissue loss does not
+    heal in days, and silence is not health)."""
+    run: list[CheckIn] = []
+    for checkin in checkins:
+        if healed(checkin):
+            run = []
+        if present(checkin):
+            run.append(checkin)
+    return run
 
 
 def _between(items: Sequence, times: Sequence[datetime], start: datetime, end: datetime) -> list:

@@ -20,15 +20,18 @@ from server.routes.clinic_admin import ADMIN_ROUTES
 from server.routes.clinic_measurements import MEASUREMENT_ROUTES
 from server.routes.clinic_patient import PATIENT_ROUTES
 from server.routes.clinic_queue import QUEUE_ROUTES
+from server.routes.clinic_settings import SETTINGS_ROUTES
 from server.routes.diary_pages import DIARY_ROUTES
 from server.routes.exports import EXPORT_ROUTES
 from server.routes.home import HOME_ROUTES
 from server.routes.my_data import MY_DATA_ROUTES
 from server.routes.passkeys import PASSKEY_ROUTES
+from server.routes.patient_details import DETAILS_ROUTES
 from server.routes.pwa import PWA_ROUTES
 
 ROUTES = [*HOME_ROUTES, *AUTH_ROUTES, *DIARY_ROUTES, *API_ROUTES, *QUEUE_ROUTES, *PATIENT_ROUTES, *ADMIN_ROUTES, *PWA_ROUTES, *EXPORT_ROUTES,
-          *ACCOUNT_ROUTES, *PASSKEY_ROUTES, *AUDIT_ROUTES, *MY_DATA_ROUTES, *MEASUREMENT_ROUTES]
+          *ACCOUNT_ROUTES, *PASSKEY_ROUTES, *AUDIT_ROUTES, *MY_DATA_ROUTES, *MEASUREMENT_ROUTES,
+          *SETTINGS_ROUTES, *DETAILS_ROUTES]
 
 
 def _is_api(route: Any) -> bool:

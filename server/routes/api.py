@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from diary import store
 from diary.db import transaction
-from diary.entries import Entry, EntryError, dump_entry, parse_entry, read_json
+from diary.entries import Entry, EntryError, dump_entry, from_client, parse_entry, read_json
 from diary.journal import remove_entry, save_entry
 from server.auth import client_address, patient_of, patient_only, utcnow
 from server.errors import problems_response
@@ -120,14 +120,17 @@ async def get_entry(request: Request[Any, Any, Any], state: State, entry_id: Fro
 async def put_entry(
     request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID],
 ) -> Response[Entry]:
-    """Create the entry with this client UUID, or replace it: sending it twice stores it once."""
+    """Create the entry with this client UUID, or replace it: sending it twice stores it once.
+    ``received_at`` is the server's: a value in the body is ignored."""
     now = utcnow()
     try:
         raw = read_json(await request.body(), what="body")
     except EntryError as exc:
         return problems_response(exc.problems, status=400)
+    if isinstance(raw, dict):
+        raw.pop("received_at", None)  # the server's to set, whatever a client sends
     try:
-        entry = parse_entry(raw, now=now)
+        entry = from_client(parse_entry(raw, now=now))
     except EntryError as exc:
         return problems_response(exc.problems)
     if entry.id != entry_id:
@@ -138,8 +141,9 @@ async def put_entry(
             result, _ = await save_entry(db, patient, entry, now, actor=request.user, address=client_address(request))
         except store.EntryOwnedElsewhere:
             raise NotFoundException() from None
-    return Response(dump_entry(entry), status_code=201 if result.created else 200,
-                    headers={"cache-control": "no-store"})
+    received = now if result.created else (result.previous.received_at if result.previous else None)
+    return Response(dump_entry(entry.model_copy(update={"received_at": received})),
+                    status_code=201 if result.created else 200, headers={"cache-control": "no-store"})
 
 
 @delete("/api/v1/entries/{entry_id:uuid}", guards=[patient_only], status_code=204,

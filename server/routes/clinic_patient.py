@@ -18,10 +18,12 @@ from diary import accounts, audit, flags, measurements, patients, review, store
 from diary.chart import distance_chart
 from diary.db import read_transaction, transaction
 from diary.entries import CheckIn, Walk
-from diary.models import Clinic, EnrolmentCode, MeasurementKind, Patient, PatientSummary, Role, SuspectedType, User
+from diary.clinics import Contact
+from diary.models import Clinic, EnrolmentCode, MeasurementKind, Patient, PatientSummary, Role, User
 from server.auth import client_address, staff_only, utcnow
 from server.routes.clinic_measurements import section_context
 from server.qr import enrolment_qr
+from server.routes.patient_details import check_details, read_details
 
 NO_STORE = {"cache-control": "no-store"}
 CHART_DAYS = 120
@@ -59,6 +61,7 @@ async def patient_page(request: Request[Any, Any, Any], state: State, patient_id
         codes = await _codes(db, patient.id)
         people = await _people(db, user.clinic_id)
         taken = await section_context(db, user, patient, clinic)
+        details = await patients.detail_history(db, patient.id)
     reviewer = people.get(info.last_reviewed_by) if info and info.last_reviewed_by else None
     live = [f for f in patient_flags if f.status in flags.LIVE]
     flagged = {entry_id for f in live for entry_id in f.evidence}
@@ -71,6 +74,7 @@ async def patient_page(request: Request[Any, Any, Any], state: State, patient_id
         "events": events, "views": views, "flagged": flagged, **taken,
         "abi": measurements.latest_words(taken["measurements"], MeasurementKind.abi),
         "codes": codes, "now": now, "chart_days": CHART_DAYS, "people": people, "timezone": clinic.timezone,
+        "details": details,
         "sessions_ended": _int_or_none(request.query_params.get("signed_out")),
     }
     return Template("clinic/patient.html", context=context, headers=NO_STORE)
@@ -146,11 +150,12 @@ def _enrol_url(request: Request[Any, Any, Any], code: str) -> str:
     return f"{str(request.base_url).rstrip('/')}/enrol?code={code}"
 
 
-def _code_page(request: Request[Any, Any, Any], patient: Patient, code: str, valid_days: int) -> Template:
+def _code_page(request: Request[Any, Any, Any], patient: Patient, clinic: Clinic, code: str,
+               valid_days: int) -> Template:
     url = _enrol_url(request, code)
     return Template("clinic/code.html", headers=NO_STORE, context={
         "user": request.user, "patient": patient, "code": code, "url": url, "qr": enrolment_qr(url),
-        "valid_days": valid_days, "recovery": patient.user_id is not None})
+        "valid_days": valid_days, "recovery": patient.user_id is not None, "contact": Contact.of(clinic)})
 
 
 @get("/clinic/patients/new", guards=[staff_only])
@@ -176,28 +181,27 @@ def _abi(text: str) -> float | None:
 @post("/clinic/patients", guards=[staff_only])
 async def create_patient(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     form = await request.form()
-    fields = ("name", "clinic_number", "date_of_birth", "affected_side", "suspected_type", "resting_abi")
-    values = {k: str(form.get(k, "")).strip() for k in fields}
+    values = {k: str(form.get(k, "")).strip() for k in ("name", "clinic_number", "date_of_birth", "resting_abi")}
+    details, wanted = read_details(form)
+    values.update(details)
     settings = state.settings
     try:
+        check_details(values)
         born = _date(values["date_of_birth"])
         if born and not date(1900, 1, 1) <= born <= utcnow().date():
             raise patients.PatientError("date_of_birth", "Enter a date of birth in the past.")
-        side = values["affected_side"] if values["affected_side"] in ("left", "right", "both") else None
-        suspected = values["suspected_type"] if values["suspected_type"] in SuspectedType._value2member_map_ \
-            else "unknown"
         async with transaction(state.sessions) as db:
             patient, code = await patients.enrol_patient(
                 db, clinic_id=request.user.clinic_id, name=values["name"], clinic_number=values["clinic_number"],
                 now=utcnow(), code_valid_for=settings.enrolment_code_valid, created_by=request.user.id,
-                date_of_birth=born, affected_side=side, suspected_type=SuspectedType(suspected),
-                resting_abi=_abi(values["resting_abi"]))
+                date_of_birth=born, resting_abi=_abi(values["resting_abi"]), **wanted)
             await audit.record(db, action="enrolment.code_issued", now=utcnow(), actor=request.user,
                                patient_id=patient.id)
+            clinic = await db.get(Clinic, patient.clinic_id)
     except patients.PatientError as exc:
         return Template("clinic/new_patient.html", status_code=422, headers=NO_STORE,
                         context={"user": request.user, "values": values, "errors": {exc.field: str(exc)}})
-    return _code_page(request, patient, code, settings.enrolment_code_valid.days)
+    return _code_page(request, patient, clinic, code, settings.enrolment_code_valid.days)
 
 
 @post("/clinic/patients/{patient_id:int}/codes", guards=[staff_only])
@@ -210,7 +214,8 @@ async def reissue_code(request: Request[Any, Any, Any], state: State, patient_id
                                                    request.user.id)
         await audit.record(db, action="enrolment.code_issued", now=utcnow(), actor=request.user, patient_id=patient.id,
                            detail={"recovery": patient.user_id is not None})
-    return _code_page(request, patient, code, settings.enrolment_code_valid.days)
+        clinic = await db.get(Clinic, patient.clinic_id)
+    return _code_page(request, patient, clinic, code, settings.enrolment_code_valid.days)
 
 
 @post("/clinic/patients/{patient_id:int}/codes/revoke", guards=[staff_only])

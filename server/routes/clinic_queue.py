@@ -11,7 +11,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlalchemy import select
 
-from diary import summary
+from diary import severity, summary
 from diary.db import read_transaction, transaction
 from diary.models import Clinic, User
 from server.auth import staff_only, utcnow
@@ -68,7 +68,7 @@ async def clinic_home(request: HTMXRequest, state: State) -> Template:
             lists = await _lists(db, user, flt, queue_page, list_page, now)
     context = {
         "user": user, **lists, "queue_page": queue_page, "page": list_page, "page_size": PAGE, "filter": flt,
-        "rank_name": summary.RANK_NAME, "now": now,
+        "rank_name": severity.NAME_OF_RANK, "severities": severity.ORDER, "now": now,
     }
     # htmx asks for the patient list alone when a search or filter changes.
     if request.htmx and request.htmx.target == "patients":

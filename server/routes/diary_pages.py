@@ -17,11 +17,13 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from diary import flags, store
-from diary.advice import advice_for, advice_for_flags, what_was_reported
+from diary.advice import advice_for, advice_for_signs
+from diary.clinics import Contact
 from diary.db import transaction
 from diary.entries import Walk
 from diary.journal import remove_entry, save_entry
 from diary.models import Clinic, Patient
+from diary.on_record import OnRecord, signs_on_record
 from diary.zones import zone_of
 from server import forms
 from server.auth import client_address, patient_of, patient_only, utcnow
@@ -34,29 +36,48 @@ def page(name: str, context: dict[str, Any], status: int = 200) -> Template:
     return Template(name, context=context, status_code=status, headers=NO_STORE)
 
 
-async def _context(db: Any, request: Request[Any, Any, Any]) -> tuple[Patient, str]:
-    """The signed-in patient, and the time zone their pages use (their own, else the clinic's)."""
+async def _context(db: Any, request: Request[Any, Any, Any]) -> tuple[Patient, Clinic, str]:
+    """The signed-in patient, their clinic, and the time zone their pages use (their own, else the clinic's)."""
     patient = await patient_of(db, request.user)
-    return patient, zone_of(request.user, await db.get(Clinic, patient.clinic_id))
+    clinic = await db.get(Clinic, patient.clinic_id)
+    return patient, clinic, zone_of(request.user, clinic)
+
+
+def contact_context(patient: Patient, clinic: Clinic) -> dict[str, Any]:
+    """The numbers to call for help: shown with the advice, and kept on the phone
+    (a meta tag its script stores) so that the offline advice can call them too."""
+    contact = Contact.of(clinic)
+    return {"contact": contact, "contact_json": contact.as_json(patient.diabetes)}
 
 
 async def _pace(db: Any, patient: Patient, state: State) -> float:
     return await store.gps_speed_m_per_min(db, patient.id) or state.settings.default_speed_m_per_min
 
 
-def _form_context(request: Request[Any, Any, Any], timezone: str, values: dict[str, Any],
-                  errors: dict[str, str], editing: bool) -> dict[str, Any]:
+def _form_context(request: Request[Any, Any, Any], patient: Patient, clinic: Clinic, zone: str,
+                  values: dict[str, Any], errors: dict[str, str], editing: bool,
+                  on_record: OnRecord | None = None) -> dict[str, Any]:
     return {"user": request.user, "values": values, "errors": errors, "editing": editing,
-            "timezone": timezone, "quick_distances": forms.QUICK_DISTANCES}
+            "timezone": zone, "quick_distances": forms.QUICK_DISTANCES, "on_record": on_record,
+            **contact_context(patient, clinic)}
+
+
+def _advice_page(request: Request[Any, Any, Any], patient: Patient, clinic: Clinic, entry: Any) -> Response[Any] | None:
+    """The advice an entry answers with at once, never waiting for anyone to read the diary."""
+    advice = advice_for(entry, patient.diabetes)
+    if advice is None:
+        return None
+    return page("diary/advice.html", {"user": request.user, "advice": advice, **contact_context(patient, clinic)})
 
 
 @get("/diary", guards=[patient_only])
 async def diary_home(request: HTMXRequest, state: State, offset: FromQuery[int] = 0) -> Template:
     async with transaction(state.sessions) as db:
-        patient, zone = await _context(db, request)
+        patient, clinic, zone = await _context(db, request)
         entries = await store.list_entries(db, patient.id, limit=PAGE + 1, offset=max(offset, 0))
-        advice = advice_for_flags(await flags.live_urgent_rules(db, patient.id))
+        advice = advice_for_signs(await flags.live_danger_signs(db, patient.id))
     context = {"advice": advice, "user": request.user, "patient": patient, "timezone": zone,
+               **contact_context(patient, clinic),
                "entries": entries[:PAGE], "more": len(entries) > PAGE, "next_offset": offset + PAGE,
                "done": request.query_params.get("done"), "welcome": "welcome" in request.query_params}
     if request.htmx and offset:
@@ -67,10 +88,10 @@ async def diary_home(request: HTMXRequest, state: State, offset: FromQuery[int] 
 @get("/diary/walks/new", guards=[patient_only])
 async def new_walk(request: Request[Any, Any, Any], state: State) -> Template:
     async with transaction(state.sessions) as db:
-        _, zone = await _context(db, request)
+        patient, clinic, zone = await _context(db, request)
     values = {"id": str(uuid.uuid4()), "walked_at": forms.local_now(zone, utcnow()), "unit": "m",
               "terrain": "flat", "pain_sites": [], "sensations": []}
-    return page("diary/walk_form.html", _form_context(request, zone, values, {}, editing=False))
+    return page("diary/walk_form.html", _form_context(request, patient, clinic, zone, values, {}, editing=False))
 
 
 @post("/diary/walks", guards=[patient_only])
@@ -78,7 +99,7 @@ async def save_walk(request: Request[Any, Any, Any], state: State) -> Response[A
     form = await request.form()
     now = utcnow()
     async with transaction(state.sessions) as db:
-        patient, zone = await _context(db, request)
+        patient, clinic, zone = await _context(db, request)
         result = forms.read_walk(form, zone, now, await _pace(db, patient, state))
         if result.entry is not None:
             try:
@@ -86,17 +107,24 @@ async def save_walk(request: Request[Any, Any, Any], state: State) -> Response[A
                                             address=client_address(request))
             except store.EntryOwnedElsewhere:
                 raise NotFoundException() from None
+            advice = _advice_page(request, patient, clinic, result.entry)
+            if advice is not None:
+                return advice
             return Redirect(path=f"/diary?done={'saved' if saved.created else 'updated'}", status_code=303)
     editing = bool(form.get("editing"))
-    return page("diary/walk_form.html", _form_context(request, zone, result.values, result.errors, editing), 422)
+    return page("diary/walk_form.html",
+                _form_context(request, patient, clinic, zone, result.values, result.errors, editing), 422)
 
 
 @get("/diary/check-ins/new", guards=[patient_only])
 async def new_check_in(request: Request[Any, Any, Any], state: State) -> Template:
+    now = utcnow()
     async with transaction(state.sessions) as db:
-        _, zone = await _context(db, request)
-    values = {"id": str(uuid.uuid4()), "recorded_at": forms.local_now(zone, utcnow())}
-    return page("diary/check_in_form.html", _form_context(request, zone, values, {}, editing=False))
+        patient, clinic, zone = await _context(db, request)
+        on_record = await signs_on_record(db, patient.id, now)
+    values = {"id": str(uuid.uuid4()), "recorded_at": forms.local_now(zone, now)}
+    return page("diary/check_in_form.html",
+                _form_context(request, patient, clinic, zone, values, {}, editing=False, on_record=on_record))
 
 
 @post("/diary/check-ins", guards=[patient_only])
@@ -104,44 +132,44 @@ async def save_check_in(request: Request[Any, Any, Any], state: State) -> Respon
     form = await request.form()
     now = utcnow()
     async with transaction(state.sessions) as db:
-        patient, zone = await _context(db, request)
+        patient, clinic, zone = await _context(db, request)
         result = forms.read_check_in(form, zone, now)
         if result.entry is not None:
             try:
                 await save_entry(db, patient, result.entry, now, actor=request.user, address=client_address(request))
             except store.EntryOwnedElsewhere:
                 raise NotFoundException() from None
+        else:
+            on_record = await signs_on_record(db, patient.id, now)
     if result.entry is None:
         editing = bool(form.get("editing"))
-        return page("diary/check_in_form.html", _form_context(request, zone, result.values, result.errors, editing),
-                    422)
-    advice = advice_for(result.entry)
-    if advice is None:
-        return Redirect(path="/diary?done=check_in", status_code=303)
+        context = _form_context(request, patient, clinic, zone, result.values, result.errors, editing,
+                                on_record=None if editing else on_record)
+        return page("diary/check_in_form.html", context, 422)
     # The advice is the answer to the check-in itself: shown at once, never
     # waiting for anyone to read the diary.
-    return page("diary/advice.html", {"user": request.user, "advice": advice,
-                                      "reported": what_was_reported(result.entry)})
+    return _advice_page(request, patient, clinic, result.entry) or Redirect(path="/diary?done=check_in",
+                                                                             status_code=303)
 
 
 @get("/diary/entries/{entry_id:uuid}/edit", guards=[patient_only])
 async def edit_entry(request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID]) -> Template:
     async with transaction(state.sessions) as db:
-        patient, zone = await _context(db, request)
+        patient, clinic, zone = await _context(db, request)
         entry = await store.get_entry(db, patient.id, entry_id)
     if entry is None:
         raise NotFoundException()
     if isinstance(entry, Walk):
         values = forms.walk_values(entry, zone)
-        return page("diary/walk_form.html", _form_context(request, zone, values, {}, editing=True))
+        return page("diary/walk_form.html", _form_context(request, patient, clinic, zone, values, {}, editing=True))
     values = forms.check_in_values(entry, zone)
-    return page("diary/check_in_form.html", _form_context(request, zone, values, {}, editing=True))
+    return page("diary/check_in_form.html", _form_context(request, patient, clinic, zone, values, {}, editing=True))
 
 
 @post("/diary/entries/{entry_id:uuid}/delete", guards=[patient_only])
 async def delete_entry(request: HTMXRequest, state: State, entry_id: FromPath[uuid.UUID]) -> Response[Any]:
     async with transaction(state.sessions) as db:
-        patient, _ = await _context(db, request)
+        patient, _, _ = await _context(db, request)
         removed = await remove_entry(db, patient, entry_id, utcnow(), actor=request.user,
                                      address=client_address(request))
     if removed is None:

@@ -55,7 +55,7 @@ def test_the_offline_states_have_no_serious_accessibility_problems(reader, patie
     controlled(page)
     reader.set_offline(True)
     page.wait_for_function("() => !navigator.onLine")
-    page.locator('input[name="sudden_onset"]').check()
+    page.locator('label.choice:has(input[name="sudden_onset"][value="yes"])').tap()
     page.get_by_role("button", name="Save check-in").tap()
     page.locator("#offline-advice .advice.emergency").wait_for()
     bad = {"type": "walk", "id": "00000000-0000-4000-8000-000000000a11",

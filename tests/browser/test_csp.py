@@ -11,7 +11,7 @@ from tests.browser.conftest import PHONE, controlled, sign_in
 
 PATIENT_PAGES = ["/diary", "/diary/walks/new", "/diary/walks/start", "/diary/check-ins/new", "/diary/reports",
                  "/account", "/offline"]
-CLINIC_PAGES = ["/clinic", "/clinic/patients/new", "/clinic/exports", "/clinic/staff", "/account"]
+CLINIC_PAGES = ["/clinic", "/clinic/patients/new", "/clinic/exports", "/clinic/staff", "/clinic/settings", "/account"]
 WATCH = """
 window.__violations = [];
 document.addEventListener('securitypolicyviolation',

@@ -49,7 +49,7 @@ def test_two_entries_logged_offline_reach_the_diary_once(phone, patient):  # typ
     assert waiting(page) == 2
     # The safety advice does not wait for the connection.
     advice = page.locator("#offline-advice .advice")
-    assert "Please contact your care team today" in advice.inner_text()
+    assert "Phone your care team today" in advice.inner_text()
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "phone-offline")
     kept = page.evaluate(ALL)
@@ -223,7 +223,7 @@ def test_a_form_the_network_loses_is_kept_by_the_service_worker(phone, patient):
     page.get_by_role("button", name="Save check-in").tap()
     wait_for_path(page, "/offline")
     page.locator("#offline-status").get_by_text("Saved on this phone").wait_for()
-    assert "Please contact your care team today" in page.locator("#offline-advice").inner_text()
+    assert "Phone your care team today" in page.locator("#offline-advice").inner_text()
     [kept] = page.evaluate(ALL)
     assert (kept["entry"]["wound"], kept["entry"]["wound_days"]) == (True, 3)
     phone.set_offline(False)

@@ -88,7 +88,13 @@ def resources(bundle: dict, kind: str) -> list[dict]:
 
 
 def walk_observations(bundle: dict) -> list[dict]:
-    return [o for o in resources(bundle, "Observation") if o.get("identifier")]
+    return [o for o in resources(bundle, "Observation") if o.get("identifier")
+            and any(c["code"] == "maximum-walking-distance" for c in o["code"]["coding"])]
+
+
+def check_in_observations(bundle: dict) -> list[dict]:
+    return [o for o in resources(bundle, "Observation")
+            if any(c["code"] == "danger-sign-check-in" for c in o["code"]["coding"])]
 
 
 def weekly_observations(bundle: dict) -> dict[str, dict]:
@@ -121,7 +127,7 @@ def test_the_bundle_validates_as_r4b_with_every_resource(full_week):
     assert model.type == "collection"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert kinds[0] == "Patient"
-    assert kinds.count("Observation") == 4 + 6 and kinds.count("Flag") == 2
+    assert kinds.count("Observation") == 4 + 1 + 6 and kinds.count("Flag") == 2  # walks, check-in, weekly
     # The parsed bundle holds concrete resources, not bare dicts.
     assert {type(e.resource).__name__ for e in model.entry} == {"Patient", "Observation", "Flag"}
 
@@ -176,6 +182,36 @@ def test_one_observation_per_walk_of_the_week_in_metres(full_week):
         assert obs["valueQuantity"] == {"value": pytest.approx(w.distance_m), "unit": "m",
                                         "system": "http://unitsofmeasure.org", "code": "m"}
         assert component(obs, LOCAL, "stopped-by-pain")["valueBoolean"] is w.stopped_by_pain
+
+
+def test_each_check_in_of_the_week_carries_its_answers_and_danger_signs(full_week):
+    [obs] = check_in_observations(bundle_of(full_week))
+    [check_in] = full_week.check_ins
+    assert obs["identifier"][0]["value"] == str(check_in.id)
+    assert obs["category"][0]["coding"][0]["code"] == "survey"
+    assert obs["valueString"] == "Pain in the leg or foot at rest, at night."
+    signs = [(c["code"]["coding"][0]["system"], c["code"]["coding"][0]["code"], c["valueBoolean"])
+             for c in obs["component"]]
+    assert signs == [("urn:walking-diary/CodeSystem/danger-sign", "rest_pain", True)]
+    assert datetime.fromisoformat(obs["effectiveDateTime"]) == check_in.recorded_at
+
+
+def test_emergency_flags_and_signs_validate_as_r4b(full_week):
+    from dataclasses import replace
+
+    emergency = CheckIn(id=uuid.UUID(int=99), recorded_at=full_week.check_ins[0].recorded_at, sudden_onset=True,
+                        heart_symptoms=["chest_pain"], cauda_equina_signs=["bladder_bowel"],
+                        wound=True, infection_signs=["pus"])
+    week = replace(full_week, check_ins=[*full_week.check_ins, emergency], diabetes=True,
+                   flags=[*full_week.flags, FlagLine("acute_limb", "emergency", "open", "Sudden onset.",
+                                                     full_week.flags[0].raised_at, True)])
+    bundle = bundle_of(week)
+    validate(bundle)
+    obs = [o for o in check_in_observations(bundle) if o["identifier"][0]["value"] == str(emergency.id)][0]
+    assert [c["code"]["coding"][0]["code"] for c in obs["component"]] == [
+        "sudden_change", "chest_pain", "cauda_equina", "infected_wound_diabetes", "wound"]
+    flag = [f for f in resources(bundle, "Flag") if f["code"]["coding"][0]["code"] == "acute_limb"][0]
+    assert flag["category"][1]["coding"][0]["code"] == "emergency" and flag["category"][1]["text"] == "EMERGENCY"
 
 
 def test_every_quantity_is_ucum_metres(full_week):
@@ -289,7 +325,7 @@ def test_every_local_code_is_documented():
     docs = (ROOT / "docs" / "exports.md").read_text()
     for code, display in C.DIARY_CODES.items():
         assert f"`{code}`" in docs and display in docs, code
-    for code, display in {**C.RELIEF_CODES, **C.SEVERITY_CODES}.items():
+    for code, display in {**C.RELIEF_CODES, **C.SEVERITY_CODES, **C.DANGER_SIGN_CODES}.items():
         assert f"`{code}`" in docs and display in docs, code
     for rule in RULES:
         assert f"`{rule}`" in docs, rule

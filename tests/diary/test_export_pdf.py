@@ -207,7 +207,7 @@ def test_clinic_pdf_is_a_cover_then_one_page_per_patient_by_severity():
     assert calls == [1, 2, 3, 4, 5]
     cover = pages[0]
     assert CLINIC in cover and "2026-W47 (16 Nov to 22 Nov 2026)" in cover and "Produced 23 Nov 2026 06:00" in cover
-    assert "5 patients: 2 URGENT, 1 REVIEW, 1 INFO, 1 without a live flag." in cover
+    assert "5 patients: 0 EMERGENCY, 2 URGENT, 1 REVIEW, 1 INFO, 1 without a live flag." in cover
     order = ["amy urgent", "Bea Urgent", "Carl Review", "Zed Info", "Aaron None"]
     positions = [cover.index(name) for name in order]
     assert positions == sorted(positions)
@@ -276,3 +276,20 @@ def test_the_chart_svg_is_simplified_for_fpdf2(full_week, caplog):
     with caplog.at_level(logging.WARNING, logger="fpdf"):
         patient_pdf(CLINIC, full_week, PRODUCED)
     assert [r.getMessage() for r in caplog.records if r.name.startswith("fpdf")] == []
+
+
+def test_an_emergency_comes_first_and_the_danger_signs_and_clinic_phone_are_shown():
+    signs = [CheckIn(id=uuid.UUID(int=next(_ids)), recorded_at=at(2, 8), sudden_onset=True, cold_foot=True),
+             CheckIn(id=uuid.UUID(int=next(_ids)), recorded_at=at(3, 8), wound=True, heart_symptoms=["chest_pain"])]
+    emergency = patient("Zoe Emergency", signs, [flag("acute_limb", "emergency"), flag("tissue_loss", "urgent")])
+    urgent = patient("Abe Urgent", [], [flag("rest_pain", "urgent", raised=at(-20), this_week=False)])
+    pages = pages_text(clinic_pdf(CLINIC, WEEK, [urgent, emergency], PRODUCED, clinic_phone="020 7946 0000"))
+    cover = pages[0]
+    assert "2 patients: 1 EMERGENCY, 1 URGENT, 0 REVIEW, 0 INFO, 0 without a live flag." in cover
+    assert cover.index("Zoe Emergency") < cover.index("Abe Urgent")
+    assert re.search(r"1 Zoe Emergency WD-\d+ EMERGENCY", cover)
+    assert "Clinic phone 020 7946 0000." in cover
+    page = pages[1]
+    assert "Danger signs reported: sudden change in the leg, under 2 weeks 1; chest pain or tightness on walking 1;" \
+        in " ".join(page.split())
+    assert "EMERGENCY" in page and "Clinic phone 020 7946 0000." in page

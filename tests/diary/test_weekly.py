@@ -116,3 +116,15 @@ def test_the_baseline_is_the_best_28_day_median_before_the_week():
     earlier = [walk(week.start - timedelta(days=d), 500 if d > 60 else 300, 300) for d in range(20, 120, 3)]
     pw = summary(week, earlier + [walk(local(2026, 11, 17), 250, 150)])
     assert pw.baseline_max_m == 500
+
+
+def test_the_fontaine_estimate_carries_tissue_loss_until_it_has_healed():
+    week = Week.parse("2026-W47", LONDON)
+    long = [walk(local(2026, 11, d), 450, 300) for d in (16, 18, 20)]
+    earlier_wound = check_in(local(2026, 11, 2), wound=True, wound_days=3)
+    assert summary(week, long + [earlier_wound, check_in(local(2026, 11, 17), wound=False)]).fontaine == "IV"
+    healed = check_in(local(2026, 11, 17), wound=False, wound_healed=True)
+    assert summary(week, long + [earlier_wound, healed]).fontaine == "IIa"
+    # A blue toe alone is not stage IV; a black one is.
+    assert summary(week, long + [check_in(local(2026, 11, 17), colour_change="blue")]).fontaine == "IIa"
+    assert summary(week, long + [check_in(local(2026, 11, 17), colour_change="black")]).fontaine == "IV"

@@ -24,12 +24,14 @@ for (const c of cases.cases) {
       return;
     }
     assert.deepEqual(result.errors, {});
-    for (const [key, want] of Object.entries(c.expect)) {
+    for (const [key, want] of Object.entries(c.expect || {})) {
       const got = result.entry[key] ?? (key === "distance_estimated" ? false : null);
       if (key.endsWith("_at")) assert.equal(got, want, key);
       else assert.deepEqual(got, want, key);
     }
-    if ("advice" in c) assert.equal(E.adviceLevel(result.entry), c.advice);
+    if ("signs" in c) assert.deepEqual(E.signsOf(result.entry, c.diabetes ?? null), c.signs);
+    if ("advice" in c) assert.equal(E.adviceLevel(result.entry, c.diabetes ?? null), c.advice);
+    if ("reported" in c) assert.deepEqual(E.reported(result.entry), c.reported);
   });
 }
 

@@ -182,3 +182,30 @@ test("one replay at a time where the browser has Web Locks", async () => {
   assert.deepEqual(order, ["walking-diary-outbox"]);
   assert.equal(await Q.exclusive(undefined, async () => "no locks"), "no locks");
 });
+
+// A check-in kept by the older form, which dropped "at night" and "eased by hanging"
+// when rest pain was left at its default No (issue 13): carried forward from the kept form.
+test("a check-in queued by the older form is sent with its ticked rest-pain answers", async () => {
+  const id = "00000000-0000-4000-8000-000000000099";
+  const old = {
+    type: "check_in", id, recorded_at: "2026-11-20T07:00:00+00:00", rest_pain: false, rest_pain_at_night: false,
+    eased_by_hanging_leg: false, wound: false, wound_days: null, colour_change: null, cold_foot: false,
+    sudden_onset: false, note: "",
+  };
+  const form = [["id", id], ["rest_pain", "no"], ["rest_pain_at_night", "yes"], ["eased_by_hanging_leg", "yes"]];
+  const s = server();
+  await Q.replay({ store: Q.memoryStore([Q.record(old, form, "7")]), fetch: s.fetch, token: GOOD, owner: "7" });
+  const sent = s.entries.get(id);
+  assert.equal(sent.rest_pain_at_night, true);
+  assert.equal(sent.eased_by_hanging_leg, true);
+  assert.equal(sent.rest_pain, false); // as given: the server reads the ticks as rest pain
+});
+
+test("a check-in from the current form is sent as it was kept", async () => {
+  const id = "00000000-0000-4000-8000-000000000098";
+  const current = { type: "check_in", id, recorded_at: "2026-11-20T07:00:00+00:00", rest_pain: null,
+    rest_pain_at_night: null, eased_by_hanging_leg: true, numb_foot: null };
+  assert.deepEqual(Q.carriedForward(Q.record(current, [["eased_by_hanging_leg", "yes"]], "7")), current);
+  const walkItem = Q.record(walk(3), [["rest_pain_at_night", "yes"]], "7");
+  assert.deepEqual(Q.carriedForward(walkItem), walk(3));
+});

@@ -321,6 +321,7 @@ def test_only_an_admin_manages_clinicians(nurse, make_browser, world):  # type: 
 def test_the_demo_gives_the_queue_patients_in_each_state(db_url):  # type: ignore[no-untyped-def]
     from diary import demo, summary
     from diary.db import make_engine, make_sessionmaker
+    from diary.severity import name_of_rank
     import asyncio
 
     async def load():  # type: ignore[no-untyped-def]
@@ -331,7 +332,8 @@ def test_the_demo_gives_the_queue_patients_in_each_state(db_url):  # type: ignor
             async with sessions() as db:
                 clinic_id = (await db.execute(select(Patient.clinic_id).where(Patient.clinic_number == "WD-1001"))).scalar()
                 rows, _ = await summary.find_patients(db, clinic_id, summary.PatientFilter(), NOW, limit=50, offset=0)
-                return {summary.RANK_NAME[r.summary.open_rank] for r in rows}
+                return {name_of_rank(r.summary.open_rank) for r in rows}
         finally:
             await engine.dispose()
-    assert asyncio.run(load()) >= {"urgent", "review", "info", "none"}
+    # The demo has a patient with an emergency and one with an infected wound (issue 13).
+    assert asyncio.run(load()) >= {"emergency", "urgent", "review", "info", "none"}

@@ -125,7 +125,7 @@ def test_a_falling_walking_distance_is_flagged_for_review(alice, db_url):  # typ
 def test_the_patient_sees_safety_advice_not_the_clinical_wording(alice, db_url):  # type: ignore[no-untyped-def]
     put(alice, check_in(1, wound=True, wound_days=20))
     page = alice.client.get("/diary").text
-    assert "Please contact your care team today" in page
+    assert "Phone your care team today" in page
     [flag] = stored_flags(db_url)
     assert flag.message[:40] not in page
 

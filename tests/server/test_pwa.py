@@ -17,7 +17,8 @@ import pytest
 from bs4 import BeautifulSoup
 from litestar.datastructures import FormMultiDict
 
-from diary.advice import EMERGENCY, URGENT
+from diary import signs
+from diary.advice import advice_for, phone_json
 from server import forms
 from server.routes import pwa
 from tests.conftest import signed_in
@@ -208,9 +209,9 @@ def test_the_phone_scripts_use_no_eval():  # type: ignore[no-untyped-def]
 
 
 def test_the_offline_safety_advice_is_the_servers_word_for_word():  # type: ignore[no-untyped-def]
-    source = (STATIC / "pwa" / "offline.js").read_text()
+    source = (STATIC / "pwa" / "advice.js").read_text()
     phone = json.loads(re.search(r"/\* advice-json \*/(.*?)/\* end-advice-json \*/", source, re.S).group(1))
-    assert phone == {a.level: {"title": a.title, "steps": list(a.steps)} for a in (EMERGENCY, URGENT)}
+    assert phone == phone_json(), "run: python scripts/make_advice_js.py"
 
 
 @pytest.mark.parametrize("case", CASES["cases"], ids=[c["name"] for c in CASES["cases"]])
@@ -226,8 +227,16 @@ def test_the_server_reads_the_forms_as_the_phone_does(case):  # type: ignore[no-
         assert sorted(result.errors) == sorted(case["errors"])
         return
     assert result.errors == {} and result.entry is not None
+    diabetes = case.get("diabetes")
+    if "signs" in case:
+        assert signs.signs_of(result.entry, diabetes) == case["signs"]
+    if "advice" in case:
+        advice = advice_for(result.entry, diabetes)
+        assert (advice.grade.value if advice else None) == case["advice"]
+    if "reported" in case:
+        assert signs.reported(result.entry) == case["reported"]
     entry = result.entry.model_dump(mode="json")
-    for key, want in case["expect"].items():
+    for key, want in case.get("expect", {}).items():
         got = entry[key]
         if key.endswith("_at"):
             assert datetime.fromisoformat(got) == datetime.fromisoformat(want), key

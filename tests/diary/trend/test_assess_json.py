@@ -62,3 +62,39 @@ def test_a_bad_entry_names_the_entry_and_the_field():
     assert "entries[1]" in message
     assert WALK_ID in message
     assert "distance_m" in message
+
+
+def test_the_patient_object_says_the_patient_has_diabetes():
+    entries = [checkin(10, wound=True, infection_signs=["spreading_redness"])]
+    without = assess_document_json(document(*entries), None)["findings"]
+    assert [(f["rule"], f["severity"]) for f in without if f["rule"] == "wound_infection"] == [
+        ("wound_infection", "urgent")]
+    text = json.dumps({"patient": {"diabetes": True, "measurements": [{"abi": 0.6}]}, "entries": entries})
+    found = {f["rule"]: f["severity"] for f in assess_document_json(text, None)["findings"]}
+    assert found["wound_infection"] == "emergency"  # unknown keys of the patient object are ignored
+    for unrecorded in ({}, {"diabetes": None}, None):
+        text = json.dumps({"patient": unrecorded, "entries": entries})
+        found = {f["rule"]: f["severity"] for f in assess_document_json(text, None)["findings"]}
+        assert found["wound_infection"] == "urgent"
+
+
+def test_a_bad_patient_object_is_named():
+    with pytest.raises(EntryError, match="patient.diabetes"):
+        assess_document_json(json.dumps({"patient": {"diabetes": "very"}, "entries": []}), None)
+    with pytest.raises(EntryError, match="patient"):
+        assess_document_json(json.dumps({"patient": [1], "entries": []}), None)
+
+
+def test_now_defaults_to_the_latest_time_received_too():
+    # Made on the 1st, kept on a phone, received on the 20th: assessed as of the 20th.
+    late = checkin(1, sudden_onset=True, received_at="2025-03-20T09:00:00+00:00")
+    [finding] = assess_document_json(document(late), None)["findings"]
+    assert finding["rule"] == "acute_limb" and finding["severity"] == "urgent"  # began 19 days before
+    assert "reached the diary at 20 Mar 2025" in finding["message"]
+
+
+def test_an_old_document_without_the_new_answers_reads_as_before():
+    old = [checkin(1, rest_pain=False, rest_pain_at_night=False, eased_by_hanging_leg=False, wound=True,
+                   wound_days=3, colour_change=None, cold_foot=False, sudden_onset=False)]
+    [finding] = assess_document_json(document(*old), None)["findings"]
+    assert (finding["rule"], finding["severity"]) == ("tissue_loss", "urgent")

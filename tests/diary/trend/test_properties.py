@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trend_builders import NOW
 
-from diary.entries import CheckIn, ColourChange, Relief, Sensation, Terrain, Walk
+from diary.entries import (
+    CaudaEquinaSign, CheckIn, ColourChange, HeartSymptom, InfectionSign, Relief, Sensation, Terrain, Walk,
+)
 from diary.trend import TrendConfig, assess
 from diary.trend.distance import best_baselines
 from diary.trend.timeline import Timeline
@@ -39,18 +41,32 @@ def walk_specs(draw, days=st.floats(0, 250)):
     }
 
 
+_answer = st.none() | st.booleans()  # null = not asked
+
+
+def _ticks(enum):  # type: ignore[no-untyped-def]
+    return st.none() | st.lists(st.sampled_from(list(enum)), max_size=3, unique=True)
+
+
 @st.composite
 def checkin_specs(draw, days=st.floats(0, 120)):
     return {
         "days_ago": draw(days),
-        "rest_pain": draw(st.booleans()),
-        "rest_pain_at_night": draw(st.booleans()),
-        "eased_by_hanging_leg": draw(st.booleans()),
-        "wound": draw(st.booleans()),
+        "rest_pain": draw(_answer),
+        "rest_pain_at_night": draw(_answer),
+        "eased_by_hanging_leg": draw(_answer),
+        "wound": draw(_answer),
         "wound_days": draw(st.none() | st.integers(0, 60)),
+        "wound_healed": draw(st.none() | st.just(True)),
+        "infection_signs": draw(_ticks(InfectionSign)),
         "colour_change": draw(st.none() | st.sampled_from(list(ColourChange))),
-        "cold_foot": draw(st.booleans()),
-        "sudden_onset": draw(st.booleans()),
+        "colour_healed": draw(st.none() | st.just(True)),
+        "cold_foot": draw(_answer),
+        "numb_foot": draw(_answer),
+        "sudden_onset": draw(_answer),
+        "sudden_onset_days_ago": draw(st.none() | st.sampled_from([0, 1, 2, 7, 14, 30])),
+        "heart_symptoms": draw(_ticks(HeartSymptom)),
+        "cauda_equina_signs": draw(_ticks(CaudaEquinaSign)),
     }
 
 
@@ -143,8 +159,8 @@ _urgent_signs = st.sampled_from([
 )
 def test_an_urgent_sign_is_never_lost_by_adding_walks(walks, sign, sign_day, more):
     entries = build(walks, [{"days_ago": sign_day, **sign}])
-    urgent = {f.rule for f in assess(entries, NOW) if f.severity == "urgent"}
+    urgent = {f.rule for f in assess(entries, NOW) if f.severity in ("emergency", "urgent")}
     assert urgent
     extra = build(more, [], first_id=len(entries))
-    after = {f.rule for f in assess(entries + extra, NOW) if f.severity == "urgent"}
+    after = {f.rule for f in assess(entries + extra, NOW) if f.severity in ("emergency", "urgent")}
     assert urgent <= after

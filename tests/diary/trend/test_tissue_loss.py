@@ -1,4 +1,4 @@
-from trend_builders import by_rule, checkin, ids
+from trend_builders import by_rule, checkin, ids, silent
 
 from diary.entries import ColourChange
 
@@ -44,13 +44,41 @@ def test_reported_wound_days_are_carried_forward_to_the_latest_report():
     assert "not healing for 15 days" in finding.message
 
 
-def test_a_healed_wound_gives_no_finding():
-    entries = [checkin(20, wound=True, wound_days=30), checkin(10, wound=True), checkin(2)]
+def test_a_wound_the_patient_says_has_healed_gives_no_finding():
+    entries = [checkin(20, wound=True, wound_days=30), checkin(10, wound=True),
+               checkin(2, wound=False, wound_healed=True)]
     assert "tissue_loss" not in by_rule(entries)
 
 
-def test_a_wound_report_older_than_the_lookback_is_not_current():
-    assert "tissue_loss" not in by_rule([checkin(43, wound=True)])
+def test_a_later_check_in_that_does_not_say_healed_never_clears_a_wound():
+    # Behaviour changed with the danger-signs release: "no wound" (the old form's
+    # default) and a question left blank no longer clear a wound on record.
+    reports = [checkin(20, wound=True), checkin(10, wound=True)]
+    for later in (checkin(2), silent(2)):
+        finding = by_rule([*reports, later])["tissue_loss"]
+        assert finding.severity == "urgent"
+        assert finding.entries == ids(reports)
+        assert "1 later check-in did not say it had healed" in finding.message
+
+
+def test_a_wound_stays_through_a_long_silence():
+    # Formerly forgotten after 6 weeks without a check-in; silence is not healing.
+    finding = by_rule([checkin(43, wound=True)])["tissue_loss"]
+    assert finding.severity == "urgent"
+
+
+def test_a_black_toe_stays_until_it_has_healed():
+    toe = checkin(30, colour_change=ColourChange.black)
+    entries = [toe, checkin(20), silent(10)]
+    assert by_rule(entries)["tissue_loss"].data["signs"] == ["dark_toe"]
+    assert "tissue_loss" not in by_rule([*entries, checkin(1, colour_change=None, colour_healed=True)])
+
+
+def test_a_new_wound_after_one_healed_is_a_new_episode():
+    old = [checkin(40, wound=True), checkin(30, wound_healed=True)]
+    new = checkin(2, wound=True, wound_days=1)
+    finding = by_rule([*old, checkin(20), new])["tissue_loss"]
+    assert finding.entries == ids([new])
 
 
 def test_a_blue_or_black_toe_is_urgent():

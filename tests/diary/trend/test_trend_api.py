@@ -14,11 +14,11 @@ def test_rules_lists_every_rule_with_a_description():
     assert all(isinstance(text, str) and text for text in RULES.values())
 
 
-def test_findings_are_sorted_urgent_review_info_then_by_rule():
+def test_findings_are_sorted_emergency_urgent_review_info_then_by_rule():
     entries = baseline_walks(300) + [walk(d, 150) for d in (9, 6, 3)]
     entries += [checkin(1, wound=True), checkin(1.5, sudden_onset=True)]
     found = [(f.severity, f.rule) for f in assess(entries, NOW)]
-    assert found == [("urgent", "acute_limb"), ("urgent", "tissue_loss"), ("review", "distance_decline"),
+    assert found == [("emergency", "acute_limb"), ("urgent", "tissue_loss"), ("review", "distance_decline"),
                      ("review", "fontaine_iib")]
 
 

@@ -6,7 +6,7 @@ import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from diary.entries import CheckIn, Relief, Walk
+from diary.entries import CheckIn, ColourChange, Relief, Walk
 from diary.trend import Finding, assess
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -35,7 +35,21 @@ def walk(days_ago: float, distance: float = 300.0, onset: float | None = -1.0, n
                    "pain_onset_m": onset, **defaults, **fields})
 
 
+# A check-in whose every question was answered "no", as the form gives when
+# the patient has no sign; ``fields`` give the answers that differ.
+NO_SIGNS = {
+    "rest_pain": False, "rest_pain_at_night": False, "eased_by_hanging_leg": False, "wound": False,
+    "infection_signs": [], "colour_change": ColourChange.none, "cold_foot": False, "numb_foot": False,
+    "sudden_onset": False, "heart_symptoms": [], "cauda_equina_signs": [],
+}
+
+
 def checkin(days_ago: float, now: datetime = NOW, **fields) -> CheckIn:
+    return CheckIn(**{"id": new_id(), "recorded_at": ago(days_ago, now), **NO_SIGNS, **fields})
+
+
+def silent(days_ago: float, now: datetime = NOW, **fields) -> CheckIn:
+    """A check-in that answers nothing unless told (every question null: not asked)."""
     return CheckIn(**{"id": new_id(), "recorded_at": ago(days_ago, now), **fields})
 
 

@@ -8,25 +8,12 @@
   var E = window.DiaryEntry;
   var Q = window.DiaryQueue;
 
-  // diary/advice.py, word for word (tests/server/test_pwa.py checks they agree).
-  var ADVICE = /* advice-json */{
-    "emergency": {
-      "title": "Call 999 now (or your local emergency number)",
-      "steps": [
-        "A leg or foot that has suddenly become painful, pale, cold, numb or weak needs emergency care today.",
-        "Do not wait for your care team to read your diary.",
-        "Do not walk on it to test it. Keep the leg still and lowered while you wait for help."
-      ]
-    },
-    "urgent": {
-      "title": "Please contact your care team today",
-      "steps": [
-        "Phone your vascular team or your GP practice today and tell them what you have noticed.",
-        "Your team will also see this in your diary, but please do not wait for them to call you.",
-        "Call 999 or go to A&E if your foot or leg becomes suddenly cold, pale, numb or very painful, if a toe turns black, or if a wound gets red, hot, swollen or smells."
-      ]
-    }
-  }/* end-advice-json */;
+  // The safety advice is diary/advice.py's, word for word (entry.js ADVICE). The
+  // numbers to call come from the last signed-in page (its diary-contact meta
+  // tag), kept on the phone so that the offline advice can call them too.
+  var CONTACT_KEY = "walking-diary-contact";
+  var KEPT_CLOSING = "Your answers are kept on this phone and will reach your diary when you are back online. " +
+    "Please follow this advice now; do not wait until they have been sent.";
 
   var SAVED = "Saved on this phone; it will be sent when you are back online.";
   var FIELD_INPUT = {
@@ -43,6 +30,18 @@
     return el ? el.getAttribute("content") : null;
   }
   var user = meta("diary-user");
+  function keepContact() {
+    var kept = meta("diary-contact");
+    if (!kept) return;
+    try { window.localStorage.setItem(CONTACT_KEY, kept); } catch (e) { /* private mode: the advice names no number */ }
+  }
+  function contact() {
+    try { return JSON.parse(window.localStorage.getItem(CONTACT_KEY) || "null"); } catch (e) { return null; }
+  }
+  function forgetContact() {
+    try { window.localStorage.removeItem(CONTACT_KEY); } catch (e) { /* nothing kept */ }
+  }
+
   var ownerKnown = store ? (user ? store.setOwner(user).then(function () { return user; }) : store.getOwner())
     .catch(function () { return user; }) : Promise.resolve(user);
 
@@ -92,18 +91,64 @@
     ui.panel.classList.toggle("offline-offline", !navigator.onLine);
   }
 
+  // "{emergency}" in the advice is the emergency number, as a tap-to-call link.
+  function withNumber(node, text, kept) {
+    text.split("{emergency}").forEach(function (part, i) {
+      if (i) {
+        node.append(kept && kept.emergency ? el("a", { class: "tel", href: kept.emergency_tel }, kept.emergency)
+          : document.createTextNode("your emergency number"));
+      }
+      node.append(document.createTextNode(part));
+    });
+    return node;
+  }
+
+  // As web/templates/diary/_advice.html: emergency advice calls the emergency number first;
+  // same-day advice the care team first, the emergency number beside it; advice for the
+  // next contact the care team.
+  function callButtons(kept, grade) {
+    var calls = el("p", { class: "calls" });
+    var team = kept && kept.clinic_phone ? el("a", { class: "button call" + (grade === "same_day" ? " primary" : ""),
+      href: kept.clinic_tel }, "Call your care team: " + kept.clinic_phone) : null;
+    var known = kept && kept.emergency;
+    var emergency = null;
+    if (grade === "emergency") {
+      emergency = known ? el("a", { class: "button call emergency", href: kept.emergency_tel }, "Call " + kept.emergency + ": emergency")
+        : el("span", {}, "Call your emergency number (999, 112 or 911).");
+    } else if (grade === "same_day") {
+      emergency = known ? el("a", { class: "button call danger", href: kept.emergency_tel }, "Emergency? Call " + kept.emergency)
+        : el("span", {}, "In an emergency, call your emergency number (999, 112 or 911).");
+    }
+    (grade === "emergency" ? [emergency, team] : [team, emergency]).forEach(function (node) { if (node) calls.append(node); });
+    return calls;
+  }
+
+  // The same advice box as the server's (web/templates/diary/_advice.html).
   function showAdvice(entry) {
     if (!ui.advice) return;
     ui.advice.textContent = "";
-    var level = E.adviceLevel(entry);
-    if (!level) return;
-    var advice = ADVICE[level];
-    var box = el("div", { class: "advice " + level, role: "alert" });
+    var kept = contact();
+    var advice = E.adviceFor(entry, kept ? kept.diabetes : null);
+    if (!advice) return;
+    var box = el("div", { class: "advice " + advice.grade, role: "alert" });
     box.append(el("h2", {}, advice.title));
+    if (advice.calls || (kept && kept.clinic_phone)) box.append(callButtons(kept, advice.grade));
+    if (advice.reported.length) box.append(el("p", { class: "reported" }, "You told us: " + advice.reported.join("; ") + "."));
     var list = el("ul");
-    advice.steps.forEach(function (s) { list.append(el("li", {}, s)); });
-    box.append(list, el("p", {}, "Your check-in is kept on this phone and will reach your diary when you are back online. Please follow this advice now; do not wait until it has been sent."));
+    advice.lines.forEach(function (line) { list.append(withNumber(el("li"), line, kept)); });
+    box.append(list);
+    box.append(el("p", {}, KEPT_CLOSING));
     ui.advice.append(box);
+  }
+
+  // Pages kept for no one ("call your emergency number now") get the kept number.
+  function fillNumbers() {
+    var kept = contact();
+    if (!kept || !kept.emergency) return;
+    document.querySelectorAll("span[data-emergency]").forEach(function (span) {
+      var link = el("a", { class: "tel", href: kept.emergency_tel, "data-emergency": "" }, kept.emergency);
+      span.replaceWith(link);
+    });
   }
 
   function describe(item) {
@@ -334,7 +379,9 @@
 
   function onSignOut(event) {
     var form = event.target;
-    if (!form.matches || !form.matches("form.signout") || !store) return;
+    if (!form.matches || !form.matches("form.signout")) return;
+    forgetContact();
+    if (!store) return;
     event.preventDefault();
     send().then(mine).then(function (items) {
       if (items.length && !window.confirm(
@@ -369,6 +416,8 @@
 
   function start() {
     registerWorker();
+    keepContact();
+    fillNumbers();
     if (!buildPanel() || !store) return;
     document.querySelectorAll("form[data-offline-form]").forEach(fillDefaults);
     document.addEventListener("submit", function (e) { onSubmit(e); onSignOut(e); });

@@ -94,6 +94,22 @@
     };
   }
 
+  // An entry kept by an older release of the check-in form, which dropped a ticked
+  // "at night" or "eased by hanging the leg" when rest pain was left at its
+  // default No. The form as the patient filled it in is kept with the entry, so
+  // those answers are carried forward (the server reads either as rest pain).
+  function carriedForward(item) {
+    var entry = item.entry;
+    if (!entry || entry.type !== "check_in" || "numb_foot" in entry) return entry;
+    var copy = JSON.parse(JSON.stringify(entry));
+    (item.form || []).forEach(function (pair) {
+      if ((pair[0] === "rest_pain_at_night" || pair[0] === "eased_by_hanging_leg") && pair[1] === "yes") {
+        copy[pair[0]] = true;
+      }
+    });
+    return copy;
+  }
+
   // Items that belong to this account: saved by it, or by nobody known.
   function mine(items, owner) {
     return items.filter(function (i) { return !owner || !i.owner || i.owner === owner; });
@@ -143,7 +159,7 @@
       return fetchFn("/api/v1/entries/" + encodeURIComponent(item.id), {
         method: "PUT", credentials: "same-origin", cache: "no-store",
         headers: { "content-type": "application/json", "x-csrftoken": token, accept: "application/json" },
-        body: JSON.stringify(item.entry),
+        body: JSON.stringify(carriedForward(item)),
       });
     }
 
@@ -218,7 +234,7 @@
 
   return {
     DB_NAME: DB_NAME, SYNC_TAG: "walking-diary-outbox",
-    idbStore: idbStore, memoryStore: memoryStore, record: record, mine: mine,
+    idbStore: idbStore, memoryStore: memoryStore, record: record, mine: mine, carriedForward: carriedForward,
     readSession: readSession, fetchSession: fetchSession, replay: replay, exclusive: exclusive,
   };
 });
