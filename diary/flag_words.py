@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from diary.labels import label
 from diary.trend.timeline import plural
 from diary.zones import local_time
 
@@ -100,11 +102,13 @@ def _m(value: float) -> str:
     return f"{value:,.0f} m"
 
 
-@words("rest_pain")
+@words("rest_pain", versions=("1", "2"))
 def _rest_pain(data: dict[str, Any], zone: str) -> str:
     span = int(data["span_days"])
     text = f"Rest pain for {plural(span, 'day')}" if span >= 1 else f"Rest pain reported {_day(data['last_report'], zone)}"
-    if data.get("night_and_eased_by_hanging"):
+    if data.get("with_pale_cold_or_numb_foot"):
+        text += ", with a pale, cold or numb foot"
+    elif data.get("night_and_eased_by_hanging"):
         text += ", at night, eased by hanging the leg down"
     return text
 
@@ -130,18 +134,26 @@ def _fontaine(data: dict[str, Any], zone: str) -> str:
             f"(usual {_m(data['baseline_median_m'])})")
 
 
+_UTC_STAMP = re.compile(r"(\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}) UTC")
+
+
 def _acute_message(message: str, data: dict[str, Any], zone: str) -> str:
-    # Version 1 wrote the report's time in UTC into the message: shown in the reader's zone.
-    at = datetime.fromisoformat(data["last_report"])
-    return message.replace(f"{at:%d %b %Y %H:%M} UTC", local_time(at, zone))
+    # The rule writes its times in UTC into the message ("31 May 2025 09:12 UTC"):
+    # each is shown in the reader's zone.
+    def local(match: re.Match[str]) -> str:
+        return local_time(datetime.strptime(match.group(1), "%d %b %Y %H:%M").replace(tzinfo=UTC), zone)
+    return _UTC_STAMP.sub(local, message)
 
 
-@words("acute_limb", message=_acute_message)
+@words("acute_limb", versions=("1", "2"), message=_acute_message)
 def _acute_limb(data: dict[str, Any], zone: str) -> str:
-    return f"Sudden painful, pale, cold, numb or weak leg, {local_time(datetime.fromisoformat(data['last_report']), zone)}"
+    at = local_time(datetime.fromisoformat(data["last_report"]), zone)
+    if "sudden_change_late" in data.get("signs", ()) and "sudden_change" not in data.get("signs", ()):
+        return f"Sudden change in the leg that began {_day(data['began'], zone)}, reported {at}"
+    return f"Sudden painful, pale, cold, numb or weak leg, {at}"
 
 
-@words("tissue_loss")
+@words("tissue_loss", versions=("1", "2"))
 def _tissue_loss(data: dict[str, Any], zone: str) -> str:
     parts = []
     if data.get("wound"):
@@ -154,7 +166,7 @@ def _tissue_loss(data: dict[str, Any], zone: str) -> str:
     return text[0].upper() + text[1:]
 
 
-@words("pale_cold_foot")
+@words("pale_cold_foot", versions=("1", "2"))
 def _pale_cold_foot(data: dict[str, Any], zone: str) -> str:
     reports = int(data["reports"])
     if reports > 1:
@@ -170,3 +182,25 @@ def _logging_gap(data: dict[str, Any], zone: str) -> str:
 @words("neurogenic_pattern")
 def _neurogenic(data: dict[str, Any], zone: str) -> str:
     return f"Walks look like neurogenic claudication ({plural(int(data['painful_walks']), 'painful walk')})"
+
+
+@words("heart_symptoms")
+def _heart_symptoms(data: dict[str, Any], zone: str) -> str:
+    said = " and ".join(label(s, "heart_symptom").lower() for s in data["symptoms"])
+    return f"{said[0].upper()}{said[1:]} on walking, reported {local_time(datetime.fromisoformat(data['last_report']), zone)}"
+
+
+@words("cauda_equina")
+def _cauda_equina(data: dict[str, Any], zone: str) -> str:
+    said = ", ".join(label(s, "cauda_equina_sign").lower() for s in data["signs_reported"])
+    return f"Cauda equina red flags ({said}), reported {local_time(datetime.fromisoformat(data['last_report']), zone)}"
+
+
+@words("wound_infection")
+def _wound_infection(data: dict[str, Any], zone: str) -> str:
+    text = "Signs of wound infection"
+    if data.get("fever_or_unwell"):
+        text += " with fever or feeling unwell"
+    if data.get("diabetes"):
+        text += " in a patient with diabetes"
+    return f"{text}, reported {_day(data['last_report'], zone)}"

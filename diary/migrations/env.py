@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import diary.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from diary.db import make_engine
+from diary.migrate import compare_type
 
 MIGRATION_LOCK = 7_316_420  # any constant; names this app's migration lock
 config = context.config
@@ -19,7 +20,7 @@ target_metadata = SQLModel.metadata
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection, target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite", compare_type=compare_type,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

@@ -51,7 +51,7 @@ def test_a_new_emergency_comes_before_an_older_urgent_flag_in_the_queue(make_bro
 
     queue = BeautifulSoup(nurse.client.get("/clinic").text, "html.parser").select("#queue tbody tr")
     assert [r.select_one("a").get_text() for r in queue] == ["Alice", "Bob"]
-    assert queue[0]["class"] == ["row-emergency"] and queue[0].select_one(".sev-emergency").get_text() == "emergency"
+    assert queue[0]["class"] == ["row-emergency"] and queue[0].select_one(".sev-emergency").get_text() == "Emergency"
     [summary_row] = stored(db_url, PatientSummary, PatientSummary.patient_id == world.ids["alice_patient"])
     assert summary_row.open_rank == 4
     page = BeautifulSoup(nurse.client.get(f"/clinic/patients/{world.ids['alice_patient']}").text, "html.parser")

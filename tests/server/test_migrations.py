@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 import diary.models  # noqa: F401
 from diary.db import make_engine
-from diary.migrate import alembic_config
+from diary.migrate import alembic_config, compare_type
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -30,7 +30,7 @@ def test_migrations_match_the_models(db_url):  # type: ignore[no-untyped-def]
         try:
             async with engine.connect() as conn:
                 diff = await conn.run_sync(
-                    lambda c: compare_metadata(MigrationContext.configure(c), SQLModel.metadata))
+                    lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": compare_type}), SQLModel.metadata))
                 version = (await conn.execute(text("select version_num from alembic_version"))).scalar()
                 return diff, version
         finally:

@@ -82,34 +82,39 @@ def upgrade() -> None:
     op.add_column('entry', sa.Column('heart_symptoms', sa.JSON(none_as_null=True), nullable=True))
     op.add_column('entry', sa.Column('cauda_equina_signs', sa.JSON(none_as_null=True), nullable=True))
 
-    for table in ('flag', 'flag_event'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column('severity', existing_type=sa.VARCHAR(length=8),
-                                  type_=sqlmodel.sql.sqltypes.AutoString(length=16), existing_nullable=False)
+    # "emergency" is longer than the old 8 characters. SQLite does not enforce a
+    # VARCHAR's length, and copying ``flag`` in batch mode would trip the foreign
+    # keys pointing at it, so only other databases are altered.
+    if op.get_bind().dialect.name != "sqlite":
+        for table in ('flag', 'flag_event'):
+            op.alter_column(table, 'severity', existing_type=sa.VARCHAR(length=8),
+                            type_=sqlmodel.sql.sqltypes.AutoString(length=16), existing_nullable=False)
 
     op.add_column('patient', sa.Column('diabetes', sa.Boolean(), nullable=True))
     op.add_column('patient', sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
                                        server_default=''))
 
 
+def _drop_columns(table: str, *columns: str) -> None:
+    # SQLite drops a plain column in place (3.35+); Alembic's batch mode would
+    # copy the table, which the foreign keys pointing at ``patient`` forbid.
+    for column in columns:
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+        else:
+            op.drop_column(table, column)
+
+
 def downgrade() -> None:
-    with op.batch_alter_table('patient', schema=None) as batch_op:
-        batch_op.drop_column('phone')
-        batch_op.drop_column('diabetes')
-    # SQLite rebuilds the table for the drops and cannot carry an expression index over.
-    op.execute("CREATE INDEX IF NOT EXISTS ix_patient_clinic_name ON patient (clinic_id, lower(name), id)")
+    _drop_columns('patient', 'phone', 'diabetes')
     op.execute("UPDATE flag SET severity = 'urgent' WHERE severity = 'emergency'")
     op.execute("UPDATE flag_event SET severity = 'urgent' WHERE severity = 'emergency'")
-    for table in ('flag_event', 'flag'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column('severity', existing_type=sqlmodel.sql.sqltypes.AutoString(length=16),
-                                  type_=sa.VARCHAR(length=8), existing_nullable=False)
-    with op.batch_alter_table('entry', schema=None) as batch_op:
-        for name in ('cauda_equina_signs', 'heart_symptoms', 'sudden_onset_days_ago', 'numb_foot',
-                     'colour_healed', 'infection_signs', 'wound_healed'):
-            batch_op.drop_column(name)
-    with op.batch_alter_table('clinic', schema=None) as batch_op:
-        batch_op.drop_column('emergency_number')
-        batch_op.drop_column('phone')
+    if op.get_bind().dialect.name != "sqlite":  # SQLite does not enforce a VARCHAR's length
+        for table in ('flag_event', 'flag'):
+            op.alter_column(table, 'severity', existing_type=sqlmodel.sql.sqltypes.AutoString(length=16),
+                            type_=sa.VARCHAR(length=8), existing_nullable=False)
+    _drop_columns('entry', 'cauda_equina_signs', 'heart_symptoms', 'sudden_onset_days_ago', 'numb_foot',
+                  'colour_healed', 'infection_signs', 'wound_healed')
+    _drop_columns('clinic', 'emergency_number', 'phone')
     op.drop_index('ix_patient_detail_change_patient_id', table_name='patient_detail_change')
     op.drop_table('patient_detail_change')
