@@ -23,7 +23,7 @@ ACTIONS = (
     "signin.succeeded", "signin.failed", "signin.throttled", "signout", "account.password_changed",
     "account.sessions_ended", "staff.invited", "staff.joined", "staff.activated", "staff.deactivated",
     "patient.viewed", "patient.reviewed", "flag.acknowledge", "flag.resolve", "flag.note", "flag.snooze",
-    "entry.edited", "entry.deleted", "export.generated", "export.failed", "export.downloaded",
+    "entry.edited", "entry.deleted", "entry.restored", "export.generated", "export.failed", "export.downloaded",
     "enrolment.code_issued", "enrolment.code_revoked", "enrolment.code_used", "enrolment.code_refused",
     "data.downloaded", "erasure.requested", "erasure.cancelled", "erasure.confirmed", "erasure.declined",
     "audit.exported",

@@ -173,7 +173,7 @@ def _walk(walk: Walk, rid: str, subject: Json, issued: str, tz: str, base_url: s
                          (local, C.MAXIMUM_WALKING_DISTANCE, C.DIARY_CODES[C.MAXIMUM_WALKING_DISTANCE]),
                          text="Walking distance (maximum walking distance: distance walked when the walk ended)"),
         "subject": subject,
-        "effectiveDateTime": _instant(walk.walked_at, tz),
+        "effectiveDateTime": _instant(walk.occurred_at, tz),  # corrected for the phone's clock
         "issued": issued,
         "performer": [subject],  # patient-reported
         "valueQuantity": _metres(walk.distance_m),

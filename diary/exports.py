@@ -154,8 +154,10 @@ def summary_row(clinic: Clinic, pw: PatientWeek) -> dict[str, object]:
 
 def entry_row(pw: PatientWeek, entry: Walk | CheckIn) -> dict[str, object]:
     data = entry.model_dump(mode="json")
-    row: dict[str, object] = {"clinic_number": pw.clinic_number, "patient_id": pw.patient_id,
-                              "time": data.pop("walked_at", None) or data.pop("recorded_at", None)}
+    time = data.pop("walked_at", None) or data.pop("recorded_at", None)
+    if entry.clock_offset_s:  # when it happened: the phone's time corrected for its clock
+        time = entry.occurred_at.isoformat()
+    row: dict[str, object] = {"clinic_number": pw.clinic_number, "patient_id": pw.patient_id, "time": time}
     for key, value in data.items():
         if key in ENTRY_COLUMNS:
             row[key] = ";".join(value) if isinstance(value, list) else value

@@ -1,7 +1,8 @@
 """Saving a patient's entry: store it, reassess the trend at once, refresh the summary.
 
 An edit or a delete keeps the entry as it was in ``entry_revision`` and writes
-``entry.edited`` / ``entry.deleted`` to the audit log (the entry's id and kind,
+``entry.edited`` / ``entry.deleted`` to the audit log (``entry.restored`` when
+the patient brings back a deleted entry) (the entry's id and kind,
 never its health values). Creating an entry is not audited: the entry row
 itself says when it was created and for whom, and an append-only log that can
 never be erased should not hold one row per walk of every patient.
@@ -47,39 +48,52 @@ async def reassess_patient(
 
 async def _keep_revision(
     session: AsyncSession, patient: Patient, previous: Walk | CheckIn, action: str, now: datetime,
-    actor: User | None, address: str | None,
+    actor: User | None, address: str | None, **detail: object,
 ) -> None:
     """The entry as it was, apart from the audit log (an erasure deletes it), and the audit row."""
     session.add(EntryRevision(entry_id=previous.id, patient_id=patient.id, action=action, at=now,
                               by_user_id=actor.id if actor else None, previous=dump_entry(previous)))
     await audit.record(session, action=f"entry.{action}", now=now, actor=actor, patient_id=patient.id,
                        clinic_id=patient.clinic_id, address=address,
-                       detail={"entry_id": str(previous.id), "kind": previous.type})
+                       detail={"entry_id": str(previous.id), "kind": previous.type, **detail})
 
 
 async def save_entry(
     session: AsyncSession, patient: Patient, entry: Walk | CheckIn, now: datetime,
     config: TrendConfig | None = None, *, actor: User | None = None, address: str | None = None,
+    expect: store.Expect = store.ANYTHING,
 ) -> tuple[store.PutResult, list[Finding]]:
     """Create or replace the entry and update the patient's flags, in the caller's transaction.
 
-    Replacing keeps the previous values; an identical replay (the phone sending
-    an entry twice) changes nothing and keeps nothing."""
-    result = await store.put_entry(session, patient.id, entry, now)
-    if result.previous is not None and dump_entry(result.previous) != dump_entry(entry):
-        await _keep_revision(session, patient, result.previous, "edited", now, actor, address)
+    ``expect``: the version the writer read (store.Expect); raises
+    store.PreconditionFailed or store.EntryGone, with nothing written, when the
+    diary holds something else. Replacing keeps the previous values (a replace
+    that named no version is marked so in the audit log); an identical replay
+    (the phone sending an entry twice) changes nothing and keeps nothing. Bringing
+    back a deleted entry is audited as ``entry.restored``."""
+    result = await store.put_entry(session, patient.id, entry, now, expect)
+    if result.previous is not None and result.changed:
+        extra = {"without_version": True} if expect.if_match is None else {}
+        await _keep_revision(session, patient, result.previous, "edited", now, actor, address, **extra)
+    if result.restored:
+        await audit.record(session, action="entry.restored", now=now, actor=actor, patient_id=patient.id,
+                           clinic_id=patient.clinic_id, address=address,
+                           detail={"entry_id": str(entry.id), "kind": entry.type})
     changed = [entry.occurred_at] + ([result.previous.occurred_at] if result.previous is not None else [])
     return result, await reassess_patient(session, patient, now, config, changed, locked=True)
 
 
 async def remove_entry(
     session: AsyncSession, patient: Patient, entry_id: uuid.UUID, now: datetime, config: TrendConfig | None = None,
-    *, actor: User | None = None, address: str | None = None,
+    *, actor: User | None = None, address: str | None = None, expect: store.Expect = store.ANYTHING,
 ) -> Walk | CheckIn | None:
-    removed = await store.delete_entry(session, patient.id, entry_id)
+    """Delete the entry, keeping it in its revision history and leaving a tombstone.
+    None if the patient has no such entry; raises store.EntryGone if it was
+    deleted already, store.PreconditionFailed if it is not the version expected."""
+    removed = await store.delete_entry(session, patient.id, entry_id, now, expect)
     if removed is not None:
         await _keep_revision(session, patient, removed, "deleted", now, actor, address)
-        await reassess_patient(session, patient, now, config, [removed.occurred_at])
+        await reassess_patient(session, patient, now, config, [removed.occurred_at], locked=True)
     return removed
 
 

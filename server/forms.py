@@ -82,6 +82,14 @@ def _when(text: str, timezone: str, now: datetime) -> datetime | str:
     return naive.replace(tzinfo=ZoneInfo(timezone))
 
 
+def _clock(form: FormMultiDict, data: dict[str, Any]) -> None:
+    """The correction for the phone's clock, when the page took the entry's time
+    from it and it was out (web/static/pwa/offline.js fills this hidden field)."""
+    offset = _number(_text(form, "clock_offset_s"))
+    if offset is not None:
+        data["clock_offset_s"] = int(offset) if isinstance(offset, float) and offset.is_integer() else offset
+
+
 def _validate(data: dict[str, Any], values: dict[str, Any], now: datetime) -> FormResult:
     try:
         return FormResult(values=values, entry=parse_entry(data, now=now))
@@ -143,6 +151,7 @@ def read_walk(form: FormMultiDict, timezone: str, now: datetime, pace_m_per_min:
     data.update(_distance_fields("pain_onset_m", "pain_onset_min", onset, onset_unit, pace_m_per_min))
     if Unit.minutes in (typed_unit, onset_unit) and (distance is not None or onset is not None):
         data["distance_estimated"] = True
+    _clock(form, data)
     if had_pain and onset is None:
         return FormResult(values=values, errors={
             "pain_onset_m": "Choose or type how far you had walked when the pain began."})
@@ -173,17 +182,18 @@ def read_check_in(form: FormMultiDict, timezone: str, now: datetime) -> FormResu
     }
     if isinstance(data["wound_days"], float) and data["wound_days"].is_integer():
         data["wound_days"] = int(data["wound_days"])
+    _clock(form, data)
     return _validate(data, values, now)
 
 
 def walk_values(walk: Walk, timezone: str) -> dict[str, Any]:
-    """A saved walk as form values, for editing."""
+    """A saved walk as form values, for editing (its time corrected for the phone's clock)."""
     def fmt(x: float | None) -> str:
         return "" if x is None else f"{x:g}"
 
     in_minutes = walk.distance_estimated and walk.duration_min is not None
     return {
-        "id": str(walk.id), "walked_at": walk.walked_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
+        "id": str(walk.id), "walked_at": walk.occurred_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
         "distance_m": "", "distance_m_exact": fmt(walk.duration_min if in_minutes else walk.distance_m),
         "unit": (Unit.minutes if in_minutes else Unit.metres).value,
         "had_pain": "yes" if walk.had_pain else "no", "pain_onset_m": "",
@@ -201,7 +211,7 @@ def walk_values(walk: Walk, timezone: str) -> dict[str, Any]:
 def check_in_values(check_in: CheckIn, timezone: str) -> dict[str, Any]:
     return {
         "id": str(check_in.id),
-        "recorded_at": check_in.recorded_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
+        "recorded_at": check_in.occurred_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
         "rest_pain": "yes" if check_in.rest_pain else "no", "rest_pain_at_night": check_in.rest_pain_at_night,
         "eased_by_hanging_leg": check_in.eased_by_hanging_leg, "wound": "yes" if check_in.wound else "no",
         "wound_days": "" if check_in.wound_days is None else str(check_in.wound_days),
