@@ -155,7 +155,7 @@ def test_saving_again_while_the_first_save_is_in_flight_keeps_the_last(phone, pa
     assert until(lambda: held, page=page), "the first save was never sent"
     page.locator("#distance_m_exact").fill("450")  # the patient saves again while it is in flight
     page.get_by_role("button", name="Save walk").tap()
-    assert until(lambda: [r["rev"] for r in queue(page)] == [2], page=page), queue(page)
+    assert until(lambda: [r.get("rev") for r in queue(page)] == [2], page=page), queue(page)
     held[0].continue_()
     assert until(lambda: not queue(page), page=page), queue(page)
     assert stored(setup, entry_id)["body"]["distance_m"] == 450

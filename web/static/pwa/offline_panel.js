@@ -43,7 +43,7 @@
 
   function clockWords(offset) {
     return "Your phone's clock is " + span(offset) + (offset > 0 ? " behind" : " ahead") + ". Please set the right " +
-      "date and time in the phone's settings. Until then, the diary corrects the time of what you log on this phone.";
+      "date and time in the phone's settings. Until then, the diary puts right the times this phone fills in for you.";
   }
 
   function button(action, id, text, primary) {
