@@ -48,14 +48,14 @@ async def reassess_patient(
 
 async def _keep_revision(
     session: AsyncSession, patient: Patient, previous: Walk | CheckIn, action: str, now: datetime,
-    actor: User | None, address: str | None, **detail: object,
+    actor: User | None, address: str | None,
 ) -> None:
     """The entry as it was, apart from the audit log (an erasure deletes it), and the audit row."""
     session.add(EntryRevision(entry_id=previous.id, patient_id=patient.id, action=action, at=now,
                               by_user_id=actor.id if actor else None, previous=dump_entry(previous)))
     await audit.record(session, action=f"entry.{action}", now=now, actor=actor, patient_id=patient.id,
                        clinic_id=patient.clinic_id, address=address,
-                       detail={"entry_id": str(previous.id), "kind": previous.type, **detail})
+                       detail={"entry_id": str(previous.id), "kind": previous.type})
 
 
 async def save_entry(
@@ -67,14 +67,13 @@ async def save_entry(
 
     ``expect``: the version the writer read (store.Expect); raises
     store.PreconditionFailed or store.EntryGone, with nothing written, when the
-    diary holds something else. Replacing keeps the previous values (a replace
-    that named no version is marked so in the audit log); an identical replay
+    diary holds something else. Replacing keeps the previous values, whether or
+    not the writer named a version (older phones do not); an identical replay
     (the phone sending an entry twice) changes nothing and keeps nothing. Bringing
     back a deleted entry is audited as ``entry.restored``."""
     result = await store.put_entry(session, patient.id, entry, now, expect)
     if result.previous is not None and result.changed:
-        extra = {"without_version": True} if expect.if_match is None else {}
-        await _keep_revision(session, patient, result.previous, "edited", now, actor, address, **extra)
+        await _keep_revision(session, patient, result.previous, "edited", now, actor, address)
     if result.restored:
         await audit.record(session, action="entry.restored", now=now, actor=actor, patient_id=patient.id,
                            clinic_id=patient.clinic_id, address=address,

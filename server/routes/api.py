@@ -36,6 +36,7 @@ from server.errors import problems_response
 from server.versions import BadPrecondition, etag, expect_from_headers
 
 MAX_PAGE = 200
+MAX_OFFSET = 10_000_000  # far beyond any diary; a larger one is a bad parameter (400), not a database overflow
 NO_STORE = {"cache-control": "no-store"}
 
 
@@ -120,7 +121,7 @@ class _PutEntryOperation(Operation):
 async def list_entries(
     request: Request[Any, Any, Any], state: State,
     limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Annotated[int, Parameter(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response[EntryPage]:
     """The signed-in patient's walks and check-ins, newest first, with each one's ETag."""
     async with transaction(state.sessions) as db:
@@ -209,7 +210,7 @@ async def put_entry(
 @delete("/api/v1/entries/{entry_id:uuid}", guards=[patient_only], status_code=204,
         responses=_answers(400, 401, 403, 404, 410, 412))
 async def delete_entry(request: Request[Any, Any, Any], state: State, entry_id: FromPath[uuid.UUID],
-                       if_match: IfMatch = None) -> Response[None]:
+                       if_match: IfMatch = None) -> None:
     """Delete the entry (only if it is still the version read, with If-Match). It stays
     deleted: a later write answers 410 unless the patient restores it."""
     try:
@@ -219,14 +220,14 @@ async def delete_entry(request: Request[Any, Any, Any], state: State, entry_id: 
             removed = await remove_entry(db, patient, entry_id, utcnow(), actor=request.user,
                                          address=client_address(request), expect=expect)
     except BadPrecondition as exc:
-        return problems_response([(exc.header, str(exc).split(": ", 1)[1])], status=400)
+        return problems_response([(exc.header, str(exc).split(": ", 1)[1])], status=400)  # type: ignore[return-value]
     except store.EntryGone as gone:
-        return _gone(gone)
+        return _gone(gone)  # type: ignore[return-value]
     except store.PreconditionFailed as failed:
-        return _failed(failed)
+        return _failed(failed)  # type: ignore[return-value]
     if removed is None:
         raise NotFoundException()
-    return Response(None, status_code=204)
+    return None
 
 
 def _gone(gone: store.EntryGone) -> Response[Any]:

@@ -92,12 +92,15 @@ def test_background_sync_sends_with_no_page_open(phone, patient):  # type: ignor
 
 def test_what_is_waiting_is_sent_when_a_page_opens(phone, patient):  # type: ignore[no-untyped-def]
     sign_in(phone, patient)
-    page = phone.new_page()
-    page.goto("/offline")
+    keeper = phone.new_page()
+    keeper.goto("/offline")
+    # This page cannot send (its sends fail), so the entry is still waiting when the next page opens.
+    keeper.route("**/api/v1/entries/*", lambda route: route.abort())
     entry = {"type": "walk", "id": str(uuid.uuid4()), "walked_at": "2026-11-20T10:00:00+00:00", "distance_m": 350,
              "pain_onset_m": 150, "relief": "stood_still"}
     # Kept on the phone with no Background Sync asked for: only a page can send it.
-    keep_on_phone(page, entry)
+    keep_on_phone(keeper, entry)
+    page = phone.new_page()
     page.goto("/diary")
     page.locator("#offline-status").get_by_text("1 entry sent to your diary").wait_for()
     assert [e["id"] for e in entries(phone)] == [entry["id"]]

@@ -50,6 +50,7 @@ def test_another_patients_sign_out_keeps_the_first_patients_entries(phone, patie
 
     phone.clear_cookies()  # the clinic signs the first patient out
     go_online(phone, page)
+    page.locator("#offline-status").get_by_text("You are signed out.").wait_for()  # and the phone knows
     sign_in(phone, second)  # another patient signs in on the same phone
     page.goto("/diary")
     page.locator("#offline-status").get_by_text("This phone also keeps 2 entries of another account").wait_for()

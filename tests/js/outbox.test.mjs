@@ -58,5 +58,7 @@ test("two entries are the same as the diary stores them, whatever the form of th
   assert.equal(O.sameEntry(phone, { ...diary, distance_m: 550 }), false);
   assert.equal(O.sameEntry(phone, { ...diary, walked_at: "2026-11-20T10:30:00+00:00" }), false);
   assert.equal(O.sameEntry(phone, { ...diary, pain_score: 0 }), false); // 0 is an answer, not "not given"
+  assert.equal(O.sameEntry(phone, { ...diary, terrain: "flat", source: "manual" }), true); // the defaults
+  assert.equal(O.sameEntry(phone, { ...diary, terrain: "uphill" }), false);
   assert.equal(O.sameEntry(phone, null), false);
 });

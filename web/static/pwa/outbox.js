@@ -186,11 +186,15 @@
   }
 
   // Two entries the same, field for field, as the diary would store them: a
-  // missing field, null, false, "" and [] all mean "not given"; times are
-  // compared as instants; lists as sets. Fields only the server sets are ignored.
+  // missing field takes the interchange format's default, and null, false, ""
+  // and [] all mean "not given"; times are compared as instants; lists as sets.
+  // Fields only the server sets are ignored.
   var SERVER_ONLY = ["received_at"];
+  var DEFAULTS = { terrain: "flat", source: "manual" }; // diary/entries.py
   function empty(v) { return v === undefined || v === null || v === false || v === "" || (Array.isArray(v) && !v.length); }
   function sameValue(key, a, b) {
+    if (a === undefined && key in DEFAULTS) a = DEFAULTS[key];
+    if (b === undefined && key in DEFAULTS) b = DEFAULTS[key];
     if (empty(a) && empty(b)) return true;
     if (empty(a) || empty(b)) return false;
     if (/_at$/.test(key) && typeof a === "string" && typeof b === "string") {
