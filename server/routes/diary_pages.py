@@ -148,8 +148,10 @@ async def save_check_in(request: Request[Any, Any, Any], state: State) -> Respon
                                 version=str(form.get("version") or ""), restore=form.get("restore") == "1")
         return page("diary/check_in_form.html", context, 422)
     if not isinstance(saved, store.PutResult):
-        return page("diary/check_in_form.html", _form_context(request, clinic, result.values, {}, editing, **saved),
-                    409)
+        # Not saved yet (the diary holds another version), but the safety advice
+        # for what the patient just reported is shown now all the same.
+        return page("diary/check_in_form.html", _form_context(request, clinic, result.values, {}, editing,
+                                                              advice=advice_for(result.entry), **saved), 409)
     advice = advice_for(result.entry)
     if advice is None:
         return Redirect(path="/diary?done=check_in", status_code=303)

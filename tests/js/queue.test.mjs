@@ -254,6 +254,8 @@ test("only the signed-in account's entries are sent: never another's, never one 
   await Q.resolve(store, walk(3).id, "claim", "7");
   assert.equal((await replay(s, store)).sent, 1);
   assert.deepEqual([...s.entries.keys()].sort(), [walk(1).id, walk(3).id]);
+  await Q.resolve(store, walk(2).id, "claim", "7"); // another account's entry cannot be claimed
+  assert.deepEqual((await store.all()).map((i) => i.owner), ["8"]);
 });
 
 test("an entry queued by the previous release is sent create-only, and asked about if it differs", async () => {

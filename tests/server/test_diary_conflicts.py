@@ -108,3 +108,16 @@ def test_the_form_takes_the_pages_clock_correction(make_browser, world):  # type
     assert entry["clock_offset_s"] == 172800
     shown = soup(alice.client.get("/diary")).select_one("li.entry time")["datetime"]
     assert abs(datetime.fromisoformat(shown) - datetime.now(UTC)) < timedelta(minutes=2)
+
+
+def test_a_check_in_that_conflicts_still_gives_its_safety_advice_at_once(make_browser, world):  # type: ignore[no-untyped-def]
+    alice = signed_in(make_browser, world, "alice")
+    form = {**new_form_values(alice, "/diary/check-ins/new"), "recorded_at": "2026-11-20T10:30", "rest_pain": "no",
+            "wound": "no"}
+    assert alice.post("/diary/check-ins", form).status_code == 200
+    # The same form sent again, now reporting a wound: not saved over the first without asking...
+    again = alice.post("/diary/check-ins", {**form, "wound": "yes", "wound_days": "3"})
+    assert again.status_code == 409 and "This check-in was changed" in again.text
+    assert entries_of(alice)[0]["wound"] is False
+    # ...but the advice for a wound does not wait for the answer.
+    assert "Please contact your care team today" in soup(again).select_one("#conflict-advice").get_text()

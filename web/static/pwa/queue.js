@@ -249,7 +249,7 @@
     if (choice === "diary" || choice === "discard") return store.remove(id);
     return store.update(id, function (r) {
       if (!r) return undefined;
-      if (choice === "claim") r.owner = owner;
+      if (choice === "claim" && !r.owner) r.owner = owner;
       else if (choice === "not-mine") r.notMine = (r.notMine || []).concat([owner]);
       else if (choice === "mine" && r.conflict) {
         if (r.conflict.kind === "deleted") { r.restore = true; r.base = null; }
