@@ -117,6 +117,7 @@ def test_the_blank_forms_kept_on_the_phone_belong_to_no_one(make_browser, world,
     assert page.select_one(f'form[data-offline-form="{form}"]') is not None
     assert page.select_one('input[name="id"]')["value"] == ""  # each use gets its own UUID on the phone
     assert page.select_one('meta[name="diary-user"]') is None
+    assert page.select_one('input[name="owner"]')["value"] == ""
     assert page.select_one("form.signout") is None
     assert "Alice" not in response.text
 
@@ -234,3 +235,4 @@ def test_the_forms_carry_what_the_service_worker_needs_to_read_a_kept_post(make_
     assert hidden["timezone"] == form["data-timezone"] == "Europe/London"
     assert float(hidden["pace"]) == float(form["data-pace"])
     assert (hidden["version"], hidden["clock_offset_s"]) == ("", "")
+    assert hidden["owner"] == str(world.ids["alice"])  # whose entry it is, should another sign in before it is sent

@@ -65,7 +65,8 @@ function keepPost(request, kind) {
     var read = kind === "walk" ? DiaryEntry.readWalk(pairs, options) : DiaryEntry.readCheckIn(pairs, options);
     if (!read.ok) return offlinePage(new URL(request.url).pathname);
     var store = DiaryOutbox.idbStore(self.indexedDB);
-    return store.getOwner().then(function (owner) {
+    // The account whose page the form is (else the one last signed in on this phone).
+    return (field("owner") ? Promise.resolve(field("owner")) : store.getOwner()).then(function (owner) {
       var extra = { base: DiaryQueue.etag(field("version")), restore: field("restore") === "1" };
       return DiaryOutbox.keep(store, DiaryOutbox.record(read.entry, pairs, owner, new Date(), extra));
     }).then(function () {
