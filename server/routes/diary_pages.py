@@ -55,6 +55,15 @@ def _form_context(request: Request[Any, Any, Any], clinic: Clinic, values: dict[
             "timezone": clinic.timezone, "quick_distances": forms.QUICK_DISTANCES, **extra}
 
 
+def _opened_by_another(request: Request[Any, Any, Any], form: Any) -> Template | None:
+    """A form opened for one account and posted under another's session (someone
+    else signed in on the phone meanwhile): refused, so it never lands in the wrong diary."""
+    owner = str(form.get("owner") or "")
+    if owner and owner != str(request.user.id):
+        return page("diary/other_account.html", {"user": request.user}, 409)
+    return None
+
+
 def _precondition(form: Any) -> Any:
     return versions.expect_from_form(str(form.get("version") or ""), bool(form.get("editing")),
                                      restore=form.get("restore") == "1")
@@ -109,6 +118,8 @@ async def new_walk(request: Request[Any, Any, Any], state: State) -> Template:
 @post("/diary/walks", guards=[patient_only])
 async def save_walk(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     form = await request.form()
+    if refused := _opened_by_another(request, form):
+        return refused
     now = utcnow()
     editing = bool(form.get("editing"))
     async with transaction(state.sessions) as db:
@@ -137,6 +148,8 @@ async def new_check_in(request: Request[Any, Any, Any], state: State) -> Templat
 @post("/diary/check-ins", guards=[patient_only])
 async def save_check_in(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     form = await request.form()
+    if refused := _opened_by_another(request, form):
+        return refused
     now = utcnow()
     editing = bool(form.get("editing"))
     async with transaction(state.sessions) as db:

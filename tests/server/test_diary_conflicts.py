@@ -121,3 +121,16 @@ def test_a_check_in_that_conflicts_still_gives_its_safety_advice_at_once(make_br
     assert entries_of(alice)[0]["wound"] is False
     # ...but the advice for a wound does not wait for the answer.
     assert "Please contact your care team today" in soup(again).select_one("#conflict-advice").get_text()
+
+
+def test_a_form_opened_for_another_account_is_never_saved_in_this_diary(make_browser, world):  # type: ignore[no-untyped-def]
+    """Alice opened the form; Bob signed in on the phone before it was sent."""
+    alice = signed_in(make_browser, world, "alice")
+    bob = signed_in(make_browser, world, "bob")
+    form = {**new_form_values(alice), "distance_m": "500", "had_pain": "no", "walked_at": "2026-11-20T10:30"}
+    assert form["owner"] == str(world.ids["alice"])
+    refused = bob.post("/diary/walks", form)
+    assert refused.status_code == 409 and "another account was signed in on this phone" in refused.text
+    assert entries_of(bob) == [] and entries_of(alice) == []
+    assert alice.post("/diary/walks", form).status_code == 200  # the right account saves it
+    assert len(entries_of(alice)) == 1
