@@ -97,7 +97,7 @@ def _suspected(kind: str) -> SuspectedType:
 def _entry_row(entry: Walk | CheckIn, patient_id: int) -> dict[str, Any]:
     row = dict.fromkeys(_ENTRY_COLUMNS)
     row.update(store.row_values(entry), id=entry.id, patient_id=patient_id, note="",
-               created_at=entry.occurred_at, updated_at=entry.occurred_at)
+               created_at=entry.occurred_at, updated_at=entry.occurred_at, version=1)
     return row
 
 

@@ -25,7 +25,7 @@ ACTIONS = (
     "account.sessions_ended", "account.recovered", "passkey.added", "passkey.removed", "passkey.refused",
     "staff.invited", "staff.joined", "staff.activated", "staff.deactivated", "staff.role_changed",
     "patient.viewed", "patient.reviewed", "patient.sessions_ended", "flag.acknowledge", "flag.resolve", "flag.note",
-    "flag.snooze", "entry.edited", "entry.deleted", "measurement.added", "measurement.removed",
+    "flag.snooze", "entry.edited", "entry.deleted", "entry.restored", "measurement.added", "measurement.removed",
     "export.generated", "export.failed", "export.downloaded",
     "enrolment.code_issued", "enrolment.code_revoked", "enrolment.code_used", "enrolment.code_refused",
     "enrolment.throttled", "data.downloaded", "erasure.requested", "erasure.cancelled", "erasure.confirmed",

@@ -45,6 +45,7 @@ LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 MAX_NOTE_CHARS = 2000
 MAX_WOUND_DAYS = 3650
 MAX_DURATION_MIN = 1440
+MAX_CLOCK_OFFSET_S = 100 * 366 * 24 * 3600  # a phone reset to 1970 is about 56 years out
 
 
 class Relief(StrEnum):
@@ -128,6 +129,11 @@ class CaudaEquinaSign(StrEnum):
 STORED = {"stored": True}
 
 
+def corrected(value: datetime, clock_offset_s: int | None) -> datetime:
+    """A time the phone's clock gave, put right by how far that clock was out."""
+    return value if not clock_offset_s else value + timedelta(seconds=clock_offset_s)
+
+
 def _not_in_future(value: datetime, info: ValidationInfo) -> datetime:
     if info.context is STORED:
         return value
@@ -135,8 +141,14 @@ def _not_in_future(value: datetime, info: ValidationInfo) -> datetime:
     # turning it into UTC or a clinic's zone overflows.
     if not EARLIEST <= value < LATEST:
         raise ValueError(f"must be between the years {EARLIEST.year} and {LATEST.year - 1}")
+    # A phone whose clock is out says by how much (clock_offset_s, checked
+    # before the time): the entry is judged by the corrected time.
+    value_now = corrected(value, info.data.get("clock_offset_s"))
+    if not EARLIEST <= value_now < LATEST:
+        raise ValueError(f"corrected by clock_offset_s, must be between the years {EARLIEST.year} "
+                         f"and {LATEST.year - 1}")
     now = (info.context or {}).get("now")
-    if now is not None and value - now > MAX_FUTURE:
+    if now is not None and value_now - now > MAX_FUTURE:
         raise ValueError("must not be more than 24 hours in the future")
     return value
 
@@ -152,6 +164,13 @@ class _EntryBase(BaseModel):
 
     id: uuid.UUID = Field(description="Client-chosen UUID; PUT with the same id replaces, never duplicates.")
     note: str = Field(default="", max_length=MAX_NOTE_CHARS, description="Free text from the patient.")
+    clock_offset_s: int | None = Field(
+        default=None, ge=-MAX_CLOCK_OFFSET_S, le=MAX_CLOCK_OFFSET_S,
+        description="Seconds to add to the entry's time to correct the phone's clock, measured by the phone "
+                    "against the server's Date header when it was more than 5 minutes out (positive: the "
+                    "phone was behind). The entry keeps the phone's own time; the diary and its rules use "
+                    "the corrected one. null = not measured.",
+    )
     received_at: AwareDatetime | None = Field(
         default=None, json_schema_extra={"readOnly": True},
         description="When the server received the entry. Set by the server; a value sent by a client is ignored.",
@@ -208,8 +227,14 @@ class Walk(_EntryBase):
         return value
 
     @property
-    def occurred_at(self) -> datetime:
+    def time(self) -> datetime:
+        """The time as the phone gave it."""
         return self.walked_at
+
+    @property
+    def occurred_at(self) -> datetime:
+        """When it happened: the time corrected for the phone's clock (the rules' time)."""
+        return self.walked_at if not self.clock_offset_s else corrected(self.walked_at, self.clock_offset_s)
 
     @property
     def had_pain(self) -> bool:
@@ -271,8 +296,14 @@ class CheckIn(_EntryBase):
     _dedupe = field_validator("infection_signs", "heart_symptoms", "cauda_equina_signs")(_unique)
 
     @property
-    def occurred_at(self) -> datetime:
+    def time(self) -> datetime:
+        """The time as the phone gave it."""
         return self.recorded_at
+
+    @property
+    def occurred_at(self) -> datetime:
+        """When it happened: the time corrected for the phone's clock (the rules' time)."""
+        return self.recorded_at if not self.clock_offset_s else corrected(self.recorded_at, self.clock_offset_s)
 
 
 Entry = Annotated[Union[Walk, CheckIn], Field(discriminator="type")]

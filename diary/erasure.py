@@ -2,7 +2,7 @@
 
 The patient asks (one pending request at a time) and may cancel; an admin of
 their clinic confirms or declines. Each step is audited. Confirming erases in
-the caller's one transaction: the health data goes (entries, their revisions,
+the caller's one transaction: the health data goes (entries, their revisions and tombstones,
 flags and their history, the summary), so do the ways to sign in (sessions,
 passkeys, challenges, enrolment codes); the patient and user rows stay,
 blanked, because the audit log refers to them, and the audit log itself is
@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import audit
 from diary.models import (
-    AuthChallenge, AuthSession, EnrolmentCode, EntryRevision, EntryRow, ErasureRequest, Flag, FlagEvent, Measurement,
-    Passkey, Patient, PatientDetailChange, PatientSummary, SuspectedType, User,
+    AuthChallenge, AuthSession, EnrolmentCode, EntryRevision, EntryRow, EntryTombstone, ErasureRequest, Flag,
+    FlagEvent, Measurement, Passkey, Patient, PatientDetailChange, PatientSummary, SuspectedType, User,
 )
 
 PENDING, CONFIRMED, DECLINED, CANCELLED = "pending", "confirmed", "declined", "cancelled"
@@ -152,6 +152,7 @@ async def erase_patient(session: AsyncSession, patient: Patient, admin: User, no
     removals = {
         "entries": delete(EntryRow).where(EntryRow.patient_id == patient.id),
         "entry_revisions": delete(EntryRevision).where(EntryRevision.patient_id == patient.id),
+        "entry_tombstones": delete(EntryTombstone).where(EntryTombstone.patient_id == patient.id),
         "flag_events": delete(FlagEvent).where(FlagEvent.flag_id.in_(flag_ids)),
         "flags": delete(Flag).where(Flag.patient_id == patient.id),
         "summaries": delete(PatientSummary).where(PatientSummary.patient_id == patient.id),

@@ -161,7 +161,7 @@ def _reported(entry: Walk | CheckIn, rid: str, category: tuple[str, str, str], c
         "category": [_concept(category)],
         "code": code,
         "subject": subject,
-        "effectiveDateTime": _instant(entry.occurred_at, tz),
+        "effectiveDateTime": _instant(entry.occurred_at, tz),  # corrected for the phone's clock
         "issued": issued,
         "performer": [subject],  # patient-reported
     }

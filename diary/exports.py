@@ -164,8 +164,10 @@ def entry_row(pw: PatientWeek, entry: Walk | CheckIn) -> dict[str, object]:
     """One entry as CSV: each answer as given (a list joined by ";", "" where not asked,
     an explicit [] as "none"), and the danger signs it reports (diary.signs codes)."""
     data = entry.model_dump(mode="json")
-    row: dict[str, object] = {"clinic_number": pw.clinic_number, "patient_id": pw.patient_id,
-                              "time": data.pop("walked_at", None) or data.pop("recorded_at", None)}
+    time = data.pop("walked_at", None) or data.pop("recorded_at", None)
+    if entry.clock_offset_s:  # when it happened: the phone's time corrected for its clock
+        time = entry.occurred_at.isoformat()
+    row: dict[str, object] = {"clinic_number": pw.clinic_number, "patient_id": pw.patient_id, "time": time}
     for key, value in data.items():
         if key in ENTRY_COLUMNS:
             if isinstance(value, list):  # a tick-any answer: "none" when the patient ticked none of them

@@ -1,7 +1,8 @@
 """Saving a patient's entry: store it, reassess the trend at once, refresh the summary.
 
 An edit or a delete keeps the entry as it was in ``entry_revision`` and writes
-``entry.edited`` / ``entry.deleted`` to the audit log (the entry's id and kind,
+``entry.edited`` / ``entry.deleted`` to the audit log (``entry.restored`` when
+the patient brings back a deleted entry) (the entry's id and kind,
 never its health values). Creating an entry is not audited: the entry row
 itself says when it was created and for whom, and an append-only log that can
 never be erased should not hold one row per walk of every patient.
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from diary import audit, baselines, flags, store, summary
 from diary.db import transaction
-from diary.entries import CheckIn, Walk, dump_entry, same_answers
+from diary.entries import CheckIn, Walk, dump_entry
 from diary.models import EntryRevision, Patient, User
 from diary.trend import Finding, TrendConfig
 
@@ -60,26 +61,38 @@ async def _keep_revision(
 async def save_entry(
     session: AsyncSession, patient: Patient, entry: Walk | CheckIn, now: datetime,
     config: TrendConfig | None = None, *, actor: User | None = None, address: str | None = None,
+    expect: store.Expect = store.ANYTHING,
 ) -> tuple[store.PutResult, list[Finding]]:
     """Create or replace the entry and update the patient's flags, in the caller's transaction.
 
-    Replacing keeps the previous values; an identical replay (the phone sending
-    an entry twice) changes nothing and keeps nothing."""
-    result = await store.put_entry(session, patient.id, entry, now)
-    if result.previous is not None and not same_answers(result.previous, entry):
+    ``expect``: the version the writer read (store.Expect); raises
+    store.PreconditionFailed or store.EntryGone, with nothing written, when the
+    diary holds something else. Replacing keeps the previous values, whether or
+    not the writer named a version (older phones do not); an identical replay
+    (the phone sending an entry twice) changes nothing and keeps nothing. Bringing
+    back a deleted entry is audited as ``entry.restored``."""
+    result = await store.put_entry(session, patient.id, entry, now, expect)
+    if result.previous is not None and result.changed:
         await _keep_revision(session, patient, result.previous, "edited", now, actor, address)
+    if result.restored:
+        await audit.record(session, action="entry.restored", now=now, actor=actor, patient_id=patient.id,
+                           clinic_id=patient.clinic_id, address=address,
+                           detail={"entry_id": str(entry.id), "kind": entry.type})
     changed = [entry.occurred_at] + ([result.previous.occurred_at] if result.previous is not None else [])
     return result, await reassess_patient(session, patient, now, config, changed, locked=True)
 
 
 async def remove_entry(
     session: AsyncSession, patient: Patient, entry_id: uuid.UUID, now: datetime, config: TrendConfig | None = None,
-    *, actor: User | None = None, address: str | None = None,
+    *, actor: User | None = None, address: str | None = None, expect: store.Expect = store.ANYTHING,
 ) -> Walk | CheckIn | None:
-    removed = await store.delete_entry(session, patient.id, entry_id)
+    """Delete the entry, keeping it in its revision history and leaving a tombstone.
+    None if the patient has no such entry; raises store.EntryGone if it was
+    deleted already, store.PreconditionFailed if it is not the version expected."""
+    removed = await store.delete_entry(session, patient.id, entry_id, now, expect)
     if removed is not None:
         await _keep_revision(session, patient, removed, "deleted", now, actor, address)
-        await reassess_patient(session, patient, now, config, [removed.occurred_at])
+        await reassess_patient(session, patient, now, config, [removed.occurred_at], locked=True)
     return removed
 
 

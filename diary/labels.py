@@ -75,6 +75,7 @@ WORDS: dict[str, dict[str, str]] = {
         "flag.acknowledge": "Flag acknowledged", "flag.resolve": "Flag resolved", "flag.note": "Note added to a flag",
         "flag.snooze": "Flag snoozed",
         "entry.edited": "Diary entry changed", "entry.deleted": "Diary entry deleted",
+        "entry.restored": "Deleted diary entry brought back",
         "measurement.added": "Measurement added", "measurement.removed": "Measurement removed",
         "export.generated": "Weekly export made", "export.failed": "Weekly export failed",
         "export.downloaded": "Export downloaded",

@@ -144,6 +144,12 @@ class EntryRow(SQLModel, table=True):
     note: str = Field(default="", max_length=2000)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    # Counts the writes of this entry: its HTTP ETag (``diary.store``). A replay
+    # that changes nothing leaves it alone.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # Seconds the phone's clock was behind the server's (negative: ahead) when the
+    # entry was logged; ``occurred_at`` is corrected by it, the time field is not.
+    clock_offset_s: int | None = None
     # walk
     distance_m: float | None = None
     pain_onset_m: float | None = None
@@ -405,6 +411,20 @@ class PatientDetailChange(SQLModel, table=True):
     field: str = Field(max_length=32)
     old: str = Field(default="", max_length=64)
     new: str = Field(default="", max_length=64)
+
+
+class EntryTombstone(SQLModel, table=True):
+    """A deleted entry's id, so that a late write cannot bring it back (410 Gone).
+
+    Kept as long as the entry's revision history (until the patient's data is
+    erased); a patient who chooses to restore the entry removes it."""
+
+    __tablename__ = "entry_tombstone"
+
+    entry_id: uuid.UUID = Field(primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    deleted_at: datetime = Field(sa_type=UTCDateTime)
+    version: int = 1  # the entry's version when it was deleted, plus one
 
 
 class ErasureRequest(SQLModel, table=True):

@@ -115,6 +115,14 @@ def _when(text: str, timezone: str, now: datetime) -> datetime | str:
     return naive.replace(tzinfo=ZoneInfo(timezone))
 
 
+def _clock(form: FormMultiDict, data: dict[str, Any]) -> None:
+    """The correction for the phone's clock, when the page took the entry's time
+    from it and it was out (web/static/pwa/offline.js fills this hidden field)."""
+    offset = _number(_text(form, "clock_offset_s"))
+    if offset is not None:
+        data["clock_offset_s"] = int(offset) if isinstance(offset, float) and offset.is_integer() else offset
+
+
 def _validate(data: dict[str, Any], values: dict[str, Any], now: datetime) -> FormResult:
     try:
         return FormResult(values=values, entry=parse_entry(data, now=now))
@@ -179,6 +187,7 @@ def read_walk(form: FormMultiDict, timezone: str, now: datetime, pace_m_per_min:
     data.update(_distance_fields("pain_onset_m", "pain_onset_min", onset, onset_unit, pace_m_per_min))
     if Unit.minutes in (typed_unit, onset_unit) and (distance is not None or onset is not None):
         data["distance_estimated"] = True
+    _clock(form, data)
     result = _validate(data, values, now)
     if had_pain and onset is None:
         # Said with every other problem at once, never one after another.
@@ -234,6 +243,7 @@ def read_check_in(form: FormMultiDict, timezone: str, now: datetime) -> FormResu
     for name in ("wound_days", "sudden_onset_days_ago"):
         if isinstance(data[name], float) and data[name].is_integer():
             data[name] = int(data[name])
+    _clock(form, data)
     result = _validate(data, values, now)
     if errors:  # said with every other problem at once
         return FormResult(values=values, errors={**result.errors, **errors})
@@ -253,7 +263,7 @@ def _quick_or_typed(metres: float | None, typed: float | None) -> tuple[str, str
 
 
 def walk_values(walk: Walk, timezone: str) -> dict[str, Any]:
-    """A saved walk as form values, for editing."""
+    """A saved walk as form values, for editing (its time corrected for the phone's clock)."""
 
     in_minutes = walk.distance_estimated and walk.duration_min is not None
     onset_in_minutes = in_minutes and walk.pain_onset_min is not None
@@ -262,7 +272,7 @@ def walk_values(walk: Walk, timezone: str) -> dict[str, Any]:
     onset, onset_exact = _quick_or_typed(None if onset_in_minutes else walk.pain_onset_m,
                                          walk.pain_onset_min if onset_in_minutes else walk.pain_onset_m)
     return {
-        "id": str(walk.id), "walked_at": walk.walked_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
+        "id": str(walk.id), "walked_at": walk.occurred_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
         "distance_m": distance, "distance_m_exact": distance_exact,
         "unit": (Unit.minutes if in_minutes else Unit.metres).value,
         "had_pain": "yes" if walk.had_pain else "no", "pain_onset_m": onset, "pain_onset_m_exact": onset_exact,
@@ -293,7 +303,7 @@ def check_in_values(check_in: CheckIn, timezone: str) -> dict[str, Any]:
     colour = check_in.colour_change.value if check_in.colour_change else ""
     return {
         "id": str(check_in.id),
-        "recorded_at": check_in.recorded_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
+        "recorded_at": check_in.occurred_at.astimezone(ZoneInfo(timezone)).strftime(DATETIME_LOCAL),
         "rest_pain": _yes_no(check_in.rest_pain), "rest_pain_at_night": bool(check_in.rest_pain_at_night),
         "eased_by_hanging_leg": bool(check_in.eased_by_hanging_leg),
         "wound": "healed" if check_in.wound_healed else _yes_no(check_in.wound),

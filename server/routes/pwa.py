@@ -124,7 +124,7 @@ async def web_manifest() -> Response[str]:
 @get("/offline", include_in_schema=False)
 async def offline(request: Request[Any, Any, Any]) -> Template:
     """No connection. Also read by the phone's script for a fresh CSRF token."""
-    return Template("pwa/offline.html", context={"user": request.scope.get("user")}, headers=NO_STORE)
+    return Template("pwa/offline.html", context={"user": request.scope.get("user"), "shell": True}, headers=NO_STORE)
 
 
 def _blank() -> dict[str, Any]:
@@ -134,7 +134,7 @@ def _blank() -> dict[str, Any]:
 
 
 def _form(template: str, values: dict[str, Any], **extra: Any) -> Template:
-    context = {"user": None, "values": values, "errors": {}, "editing": False, "timezone": "",
+    context = {"user": None, "shell": True, "values": values, "errors": {}, "editing": False, "timezone": "",
                "quick_distances": forms.QUICK_DISTANCES, **extra}
     return Template(template, context=context, headers=NO_STORE)
 

@@ -87,9 +87,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture
 def patient(live: Live) -> Patient:
+    return enrol(live)
+
+
+def enrol(live: Live, clinic: str = "Browser Clinic") -> Patient:
     """A new patient: a code from ``diary enrol-patient``, then enrolment over HTTP."""
     name = f"Pat {uuid.uuid4().hex[:6]}"
-    out = live.diary("enrol-patient", "--clinic", "Browser Clinic", "--name", name, "--clinic-number", name)
+    out = live.diary("enrol-patient", "--clinic", clinic, "--name", name, "--clinic-number", name)
     code = re.search(r"Enrolment code: (\S+)", out).group(1)
     email = f"{name.split()[1]}@browser.example"
     with httpx.Client(base_url=live.base, follow_redirects=True, timeout=20) as client:
@@ -102,6 +106,9 @@ def patient(live: Live) -> Patient:
 
 @pytest.fixture(scope="package")
 def browser(live: Live) -> Iterator[Browser]:
+    # Playwright's routes then see the service worker's own requests too (its
+    # replays, and the forms it posts for a page): read when its driver starts.
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                      args=["--no-sandbox", "--disable-background-networking"])

@@ -8,20 +8,11 @@ import uuid
 import pytest
 
 from tests.browser.conftest import controlled, entries, shot, sign_in, wait_for_path, waiting
+from tests.browser.phone_helpers import ALL, go_offline, keep_on_phone, tap_choice, walk_entry
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
 
-ALL = "DiaryQueue.idbStore(indexedDB).all()"
 PUT_BACK = "items => Promise.all(items.map(i => DiaryQueue.idbStore(indexedDB).put(i)))"
-
-
-def tap_choice(page, name: str, value: str) -> None:  # type: ignore[no-untyped-def]
-    page.locator(f'label.choice:has(input[name="{name}"][value="{value}"])').tap()
-
-
-def go_offline(context, page) -> None:  # type: ignore[no-untyped-def]
-    context.set_offline(True)
-    page.wait_for_function("() => !navigator.onLine")
 
 
 def test_two_entries_logged_offline_reach_the_diary_once(phone, patient):  # type: ignore[no-untyped-def]
@@ -101,26 +92,18 @@ def test_background_sync_sends_with_no_page_open(phone, patient):  # type: ignor
 
 def test_what_is_waiting_is_sent_when_a_page_opens(phone, patient):  # type: ignore[no-untyped-def]
     sign_in(phone, patient)
-    page = phone.new_page()
-    page.goto("/offline")
+    keeper = phone.new_page()
+    keeper.goto("/offline")
+    # This page cannot send (its sends fail), so the entry is still waiting when the next page opens.
+    keeper.route("**/api/v1/entries/*", lambda route: route.abort())
     entry = {"type": "walk", "id": str(uuid.uuid4()), "walked_at": "2026-11-20T10:00:00+00:00", "distance_m": 350,
              "pain_onset_m": 150, "relief": "stood_still"}
     # Kept on the phone with no Background Sync asked for: only a page can send it.
-    page.evaluate("e => DiaryQueue.idbStore(indexedDB).put(DiaryQueue.record(e, [], null))", entry)
+    keep_on_phone(keeper, entry)
+    page = phone.new_page()
     page.goto("/diary")
     page.locator("#offline-status").get_by_text("1 entry sent to your diary").wait_for()
     assert [e["id"] for e in entries(phone)] == [entry["id"]]
-
-
-def walk_entry(**extra):  # type: ignore[no-untyped-def]
-    return {"type": "walk", "id": str(uuid.uuid4()), "walked_at": "2026-11-20T10:00:00+00:00", "distance_m": 300,
-            "pain_onset_m": 150, "relief": "stood_still", **extra}
-
-
-def keep_on_phone(page, entry, form=()) -> None:  # type: ignore[no-untyped-def]
-    owner = page.evaluate("(document.querySelector('meta[name=diary-user]') || {}).content || null")
-    page.evaluate("([e, f, o]) => DiaryQueue.idbStore(indexedDB).put(DiaryQueue.record(e, f, o))",
-                  [entry, [list(p) for p in form], owner])
 
 
 def test_a_rejected_entry_stays_with_the_servers_message_until_corrected(phone, patient):  # type: ignore[no-untyped-def]

@@ -78,3 +78,26 @@ test("the messages are the server's plain words", () => {
   const { errors } = E.readWalk([["distance_m_exact", "300"], ["pain_onset_m_exact", "450"], ["had_pain", "yes"]], { now });
   assert.equal(errors.pain_onset_m, "Pain can't start further than the whole walk. Check both distances.");
 });
+
+test("the form's clock correction is kept on the entry, and the time judged corrected", () => {
+  const twoDays = 2 * 86400;
+  // A phone two days ahead: its own time would be refused as in the future; corrected, it is now.
+  const ahead = new Date(now.getTime() + twoDays * 1000);
+  const form = [["walked_at", E.localInput(ahead, "Europe/London")], ["distance_m", "300"], ["had_pain", "no"],
+                ["clock_offset_s", String(-twoDays)]];
+  const read = E.readWalk(form, { timeZone: "Europe/London", now: ahead, clockOffset: -twoDays });
+  assert.equal(read.ok, true, JSON.stringify(read.errors));
+  assert.equal(read.entry.clock_offset_s, -twoDays);
+  const uncorrected = E.readWalk(form.filter((p) => p[0] !== "clock_offset_s"), { timeZone: "Europe/London", now, clockOffset: 0 });
+  assert.deepEqual(Object.keys(uncorrected.errors), ["walked_at"]);
+  const none = E.readCheckIn([["rest_pain", "no"], ["clock_offset_s", ""]], { now });
+  assert.equal("clock_offset_s" in none.entry, false);
+});
+
+test("a few plain words name an entry on the phone", () => {
+  assert.equal(E.words({ type: "walk", distance_m: 1200, pain_onset_m: 350.4 }), "1,200\u00a0m, pain began at 350\u00a0m");
+  assert.equal(E.words({ type: "walk", distance_m: 500, pain_onset_m: null, relief: "no_pain" }), "500\u00a0m, no pain");
+  assert.equal(E.words({ type: "check_in", rest_pain: true, wound: true, colour_change: null }), "pain at rest, a wound");
+  assert.equal(E.words({ type: "check_in", rest_pain: false }), "no warning signs");
+  assert.equal(E.words({ type: "walk", id: "x" }), ""); // a delete names only the time
+});

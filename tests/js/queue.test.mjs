@@ -1,71 +1,177 @@
 // Sending the entries kept on the phone (web/static/pwa/queue.js), against a
-// pretend server that stores entries by id as PUT /api/v1/entries/{id} does.
+// pretend diary with versions and tombstones (server.mjs), as PUT and DELETE
+// /api/v1/entries/{id} answer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
+import { GOOD, server, walkEntry as walk } from "./server.mjs";
 
 const require = createRequire(import.meta.url);
 const Q = require("../../web/static/pwa/queue.js");
-
-const GOOD = "token-good";
-
-function walk(n, extra = {}) {
-  const id = `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
-  return { type: "walk", id, walked_at: "2026-11-20T10:00:00+00:00", distance_m: 100 * n, relief: "no_pain", ...extra };
-}
+const O = require("../../web/static/pwa/outbox.js");
 
 function item(n, extra = {}) {
-  return { ...Q.record(walk(n), [["distance_m", String(100 * n)]], "7", new Date(Date.UTC(2026, 10, 20, 10, n))), ...extra };
+  return { ...O.record(walk(n), [["distance_m", String(100 * n)]], "7", new Date(Date.UTC(2026, 10, 20, 10, n))), ...extra };
 }
 
-// The pretend server. `answer(entry)` may force a status for an entry.
-function server({ token = GOOD, signedIn = true, answer = () => null, down = false } = {}) {
-  const entries = new Map();
-  const calls = [];
-  async function fetch(url, init = {}) {
-    calls.push({ url, method: init.method || "GET", token: init.headers?.["x-csrftoken"] });
-    if (down) throw new TypeError("Failed to fetch");
-    const reply = (status, body) => ({ status, json: async () => body, text: async () => JSON.stringify(body) });
-    if (url === "/offline") {
-      return { status: 200, text: async () => `<meta name="csrf-token" content="${token}">` +
-        (signedIn ? '<meta name="diary-user" content="7">' : "") };
-    }
-    const id = decodeURIComponent(url.split("/").pop());
-    if ((init.method || "GET") === "GET") return entries.has(id) ? reply(200, entries.get(id)) : reply(404, {});
-    if (init.headers["x-csrftoken"] !== token) return reply(403, { detail: "CSRF token verification failed" });
-    if (!signedIn) return reply(401, { detail: "Sign in first." });
-    const entry = JSON.parse(init.body);
-    const forced = answer(entry);
-    if (forced) return reply(forced.status, forced.body);
-    const created = !entries.has(id);
-    entries.set(id, entry);
-    return reply(created ? 201 : 200, entry);
-  }
-  return { fetch, entries, calls, puts: () => calls.filter((c) => c.method === "PUT") };
-}
+const replay = (s, store, extra = {}) => Q.replay({ store, fetch: s.fetch, token: GOOD, owner: "7", ...extra });
 
-test("every waiting entry is sent once, oldest first, with the CSRF header", async () => {
+test("every waiting entry is sent once, oldest first, create-only, with the CSRF header", async () => {
   const s = server();
   const store = Q.memoryStore([item(2), item(1)]);
-  const summary = await Q.replay({ store, fetch: s.fetch, token: GOOD, owner: "7" });
+  const summary = await replay(s, store);
   assert.equal(summary.sent, 2);
   assert.equal(summary.waiting, 0);
-  assert.deepEqual(s.puts().map((c) => c.url), [`/api/v1/entries/${walk(1).id}`, `/api/v1/entries/${walk(2).id}`]);
-  assert.ok(s.puts().every((c) => c.token === GOOD));
+  assert.deepEqual(s.writes().map((c) => c.url), [`/api/v1/entries/${walk(1).id}`, `/api/v1/entries/${walk(2).id}`]);
+  assert.ok(s.writes().every((c) => c.token === GOOD && c.ifNoneMatch === "*" && !c.ifMatch));
   assert.deepEqual(await store.all(), []);
 });
 
 test("replaying the same queue twice stores each entry once", async () => {
   const s = server();
   const items = [item(1), item(2)];
-  await Q.replay({ store: Q.memoryStore(items), fetch: s.fetch, token: GOOD });
-  await Q.replay({ store: Q.memoryStore(items), fetch: s.fetch, token: GOOD });
-  await Promise.all([
-    Q.replay({ store: Q.memoryStore(items), fetch: s.fetch, token: GOOD }),
-    Q.replay({ store: Q.memoryStore(items), fetch: s.fetch, token: GOOD }),
-  ]);
+  await replay(s, Q.memoryStore(items));
+  await replay(s, Q.memoryStore(items));
+  const both = await Promise.all([replay(s, Q.memoryStore(items)), replay(s, Q.memoryStore(items))]);
   assert.equal(s.entries.size, 2);
-  assert.equal(s.puts().length, 8);
+  assert.equal(s.writes().length, 8);
+  assert.ok(both.every((b) => b.already === 2 && b.waiting === 0)); // 412, the same content: saved already
+});
+
+test("a lost answer: the replay of what the diary stored changes nothing and is done", async () => {
+  const s = server();
+  s.store(walk(1, { distance_m: 551.8, walked_at: "2026-11-20T10:30:00-05:00" }), 1);
+  const store = Q.memoryStore([item(1, { entry: walk(1, { distance_m: 551.8, walked_at: "2026-11-20T15:30:00Z" }) })]);
+  const summary = await replay(s, store);
+  assert.deepEqual([summary.sent, summary.already, summary.waiting], [0, 1, 0]);
+  assert.equal(s.entries.get(walk(1).id).entry.walked_at, "2026-11-20T10:30:00-05:00"); // untouched
+});
+
+test("a replay that differs from what the diary stored becomes a question, not an overwrite", async () => {
+  const s = server();
+  s.store(walk(1, { distance_m: 551.8 }), 1);
+  const store = Q.memoryStore([item(1, { entry: walk(1, { distance_m: 500 }) })]);
+  const summary = await replay(s, store);
+  assert.equal(summary.conflicts, 1);
+  assert.equal(s.entries.get(walk(1).id).entry.distance_m, 551.8);
+  const [left] = await store.all();
+  assert.equal(left.status, "conflict");
+  assert.deepEqual([left.conflict.kind, left.conflict.current.distance_m, left.conflict.etag], ["changed", 551.8, '"1"']);
+  // The patient keeps the phone's: sent at the diary's version.
+  await Q.resolve(store, left.id, "mine", "7");
+  await replay(s, store);
+  assert.equal(s.entries.get(walk(1).id).entry.distance_m, 500);
+  assert.equal(s.writes().at(-1).ifMatch, '"1"');
+  assert.deepEqual(await store.all(), []);
+});
+
+test("an offline edit made from an old version does not overwrite a newer edit", async () => {
+  const s = server();
+  s.store(walk(1, { distance_m: 600 }), 2); // edited on another device since
+  const store = Q.memoryStore([item(1, { entry: walk(1, { distance_m: 450 }), base: '"1"' })]);
+  await replay(s, store);
+  assert.equal(s.writes()[0].ifMatch, '"1"');
+  assert.equal(s.entries.get(walk(1).id).entry.distance_m, 600);
+  const [left] = await store.all();
+  assert.equal(left.conflict.kind, "changed");
+  // The patient keeps the diary's: the phone's edit goes, the diary is as it was.
+  await Q.resolve(store, left.id, "diary", "7");
+  assert.deepEqual(await store.all(), []);
+  assert.equal(s.entries.get(walk(1).id).entry.distance_m, 600);
+});
+
+test("an edit of an entry deleted meanwhile asks, and restores it only if the patient says so", async () => {
+  const s = server();
+  s.tombstones.set(walk(1).id, 3);
+  const store = Q.memoryStore([item(1, { base: '"2"' })]);
+  await replay(s, store);
+  assert.equal(s.entries.size, 0);
+  assert.equal((await store.all())[0].conflict.kind, "deleted");
+  await Q.resolve(store, walk(1).id, "mine", "7");
+  const summary = await replay(s, store);
+  assert.equal(summary.sent, 1);
+  assert.ok(s.writes().at(-1).url.endsWith("?restore=true"));
+  assert.equal(s.entries.get(walk(1).id).version, 4);
+});
+
+test("a delete is sent at the version the page showed; done when the diary no longer has it", async () => {
+  const s = server();
+  s.store(walk(1), 1);
+  s.store(walk(2), 1);
+  const store = Q.memoryStore([
+    O.deletion({ type: "walk", id: walk(1).id, walked_at: walk(1).walked_at }, '"1"', "7", new Date(1)),
+    O.deletion({ type: "walk", id: walk(3).id, walked_at: walk(3).walked_at }, '"1"', "7", new Date(2)),
+  ]);
+  s.tombstones.set(walk(3).id, 2); // deleted already, on another device
+  const summary = await replay(s, store);
+  assert.equal(summary.sent, 2);
+  assert.deepEqual(s.writes().map((c) => [c.method, c.ifMatch]), [["DELETE", '"1"'], ["DELETE", '"1"']]);
+  assert.equal(s.entries.has(walk(1).id), false);
+  assert.deepEqual(await store.all(), []);
+});
+
+test("a delete of an entry changed meanwhile asks before deleting the newer version", async () => {
+  const s = server();
+  s.store(walk(1, { distance_m: 700 }), 2);
+  const store = Q.memoryStore([O.deletion({ type: "walk", id: walk(1).id }, '"1"', "7")]);
+  await replay(s, store);
+  assert.equal(s.entries.has(walk(1).id), true);
+  const [left] = await store.all();
+  assert.deepEqual([left.op, left.conflict.kind, left.conflict.current.distance_m], ["delete", "changed", 700]);
+  await Q.resolve(store, left.id, "mine", "7"); // delete it anyway
+  await replay(s, store);
+  assert.equal(s.entries.has(walk(1).id), false);
+});
+
+test("a newer save made while the first is in flight is neither removed nor refused", async () => {
+  const s = server();
+  s.store(walk(1, { distance_m: 300 }), 1);
+  const store = Q.memoryStore([item(1, { entry: walk(1, { distance_m: 400 }), base: '"1"' })]);
+  let release;
+  s.state.hold = new Promise((r) => { release = r; });
+  const running = replay(s, store);
+  await new Promise((r) => setTimeout(r, 10)); // the first PUT is in flight
+  await O.keep(store, O.record(walk(1, { distance_m: 450 }), [], "7", new Date(), { base: '"1"' }));
+  s.state.hold = null;
+  release();
+  const summary = await running;
+  assert.equal(summary.sent, 2);
+  assert.equal(s.entries.get(walk(1).id).entry.distance_m, 450); // the last save wins
+  assert.deepEqual(s.writes().map((c) => c.ifMatch), ['"1"', '"2"']); // the second based on the first's answer
+  assert.deepEqual(await store.all(), []);
+});
+
+test("a failing entry does not hold up the others; it waits, backing off, and says why", async () => {
+  const s = server({ answer: (e) => (e && e.distance_m === 100 ? { status: 500, body: {} } : null) });
+  const store = Q.memoryStore([item(1), item(2), item(3)]);
+  const before = Date.now();
+  const summary = await replay(s, store);
+  assert.deepEqual([summary.sent, summary.stuck, summary.waiting], [2, 1, 1]);
+  const [left] = await store.all();
+  assert.equal(left.id, walk(1).id);
+  assert.equal(left.status, "waiting");
+  assert.equal(left.attempts, 1);
+  assert.match(left.problem.message, /error 500/);
+  assert.ok(Date.parse(left.retryAt) >= before + 29_000);
+  assert.equal(summary.nextTry, left.retryAt);
+  // Before its time it is left alone; asked to, it is tried now.
+  await replay(s, store);
+  assert.equal(s.writes().length, 3);
+  await replay(s, store, { force: true });
+  assert.equal(s.writes().length, 4);
+  assert.equal((await store.all())[0].attempts, 2);
+});
+
+test("503 and 429 are 'try again later', as long as the server asks", async () => {
+  const s = server({ answer: () => ({ status: 503, body: {}, headers: { "retry-after": "600" } }) });
+  const store = Q.memoryStore([item(1)]);
+  const summary = await replay(s, store);
+  assert.equal(summary.stuck, 1);
+  const [left] = await store.all();
+  assert.ok(Date.parse(left.retryAt) - Date.now() > 590_000);
+  assert.match(left.problem.message, /not available just now/);
+  assert.deepEqual([30, 60, 120, 3600].map((_, i) => Q.retryDelay(i + 1)), [30, 60, 120, 240]);
+  assert.equal(Q.retryDelay(20), 3600);
 });
 
 test("a rejected entry stays, with the server's message, and the rest are sent", async () => {
@@ -73,71 +179,55 @@ test("a rejected entry stays, with the server's message, and the rest are sent",
     answer: (e) => e.distance_m === 100 ? { status: 422, body: { errors: [{ field: "pain_onset_m", message: "pain cannot begin beyond the total distance walked" }] } } : null,
   });
   const store = Q.memoryStore([item(1), item(2)]);
-  const summary = await Q.replay({ store, fetch: s.fetch, token: GOOD });
-  assert.equal(summary.sent, 1);
-  assert.equal(summary.rejected, 1);
-  assert.equal(summary.waiting, 1);
+  const summary = await replay(s, store);
+  assert.deepEqual([summary.sent, summary.rejected, summary.waiting], [1, 1, 1]);
   const [left] = await store.all();
-  assert.equal(left.id, walk(1).id);
   assert.equal(left.status, "rejected");
   assert.deepEqual(left.errors, [{ field: "pain_onset_m", message: "pain cannot begin beyond the total distance walked" }]);
-});
-
-test("a body the server cannot read (400) is kept for the patient too", async () => {
-  const s = server({ answer: () => ({ status: 400, body: { detail: "not valid JSON" } }) });
-  const store = Q.memoryStore([item(1)]);
-  await Q.replay({ store, fetch: s.fetch, token: GOOD });
-  const [left] = await store.all();
-  assert.equal(left.status, "rejected");
-  assert.equal(left.errors[0].message, "not valid JSON");
 });
 
 test("a rejected entry is not sent again, and goes once it is in the diary", async () => {
   const s = server();
   const store = Q.memoryStore([item(1, { status: "rejected", errors: [{ field: "x", message: "y" }] })]);
-  await Q.replay({ store, fetch: s.fetch, token: GOOD });
-  assert.equal(s.puts().length, 0);
+  await replay(s, store);
+  assert.equal(s.writes().length, 0);
   assert.equal((await store.all()).length, 1);
-  s.entries.set(walk(1).id, walk(1)); // corrected on the form
-  const summary = await Q.replay({ store, fetch: s.fetch, token: GOOD });
+  s.store(walk(1)); // corrected on the form
+  const summary = await replay(s, store);
   assert.equal(summary.waiting, 0);
 });
 
 test("401 keeps the whole queue and asks to sign in again", async () => {
   const s = server({ signedIn: false });
   const store = Q.memoryStore([item(1), item(2)]);
-  const summary = await Q.replay({ store, fetch: s.fetch, token: GOOD });
+  const summary = await replay(s, store);
   assert.equal(summary.signIn, true);
   assert.equal(summary.waiting, 2);
-  assert.equal(s.puts().length, 1); // stopped at the first
+  assert.equal(s.writes().length, 1); // stopped at the first
 });
 
 test("403 (a stale CSRF token) gets a fresh token and tries again", async () => {
   const s = server({ token: "token-new" });
-  const store = Q.memoryStore([item(1), item(2)]);
-  const summary = await Q.replay({ store, fetch: s.fetch, token: "token-old", owner: "7" });
+  const summary = await Q.replay({ store: Q.memoryStore([item(1), item(2)]), fetch: s.fetch, token: "token-old", owner: "7" });
   assert.equal(summary.sent, 2);
-  assert.deepEqual(s.puts().map((c) => c.token), ["token-old", "token-new", "token-new"]);
+  assert.deepEqual(s.writes().map((c) => c.token), ["token-old", "token-new", "token-new"]);
   assert.equal(s.calls.filter((c) => c.url === "/offline").length, 1);
 });
 
 test("403 again after a fresh token stops and keeps the queue", async () => {
   const s = server({ token: "token-new" });
   const summary = await Q.replay({
-    store: Q.memoryStore([item(1)]), fetch: s.fetch, token: "token-old",
+    store: Q.memoryStore([item(1)]), fetch: s.fetch, token: "token-old", owner: "7",
     session: async () => ({ token: "token-still-wrong", user: "7" }),
   });
   assert.equal(summary.failed, true);
   assert.equal(summary.waiting, 1);
-  assert.equal(s.puts().length, 2);
+  assert.equal(s.writes().length, 2);
 });
 
 test("a fresh token for someone else's session does not send this account's entries", async () => {
-  const s = server({ token: "token-new" });
-  const summary = await Q.replay({
-    store: Q.memoryStore([item(1)]), fetch: s.fetch, token: "token-old", owner: "7",
-    session: async () => ({ token: "token-new", user: "8" }),
-  });
+  const s = server({ token: "token-new", user: "8" });
+  const summary = await Q.replay({ store: Q.memoryStore([item(1)]), fetch: s.fetch, token: "token-old", owner: "7" });
   assert.equal(summary.signIn, true);
   assert.equal(s.entries.size, 0);
 });
@@ -145,32 +235,57 @@ test("a fresh token for someone else's session does not send this account's entr
 test("no connection keeps everything", async () => {
   const s = server({ down: true });
   const store = Q.memoryStore([item(1), item(2)]);
-  const summary = await Q.replay({ store, fetch: s.fetch, token: GOOD });
+  const summary = await replay(s, store);
   assert.equal(summary.offline, true);
   assert.equal(summary.waiting, 2);
 });
 
-test("a server error keeps the entry waiting", async () => {
-  const s = server({ answer: () => ({ status: 503, body: {} }) });
-  const store = Q.memoryStore([item(1)]);
-  const summary = await Q.replay({ store, fetch: s.fetch, token: GOOD });
-  assert.equal(summary.failed, true);
-  assert.equal((await store.all())[0].status, "waiting");
-});
-
-test("entries another account saved on this phone are left alone", async () => {
+test("only the signed-in account's entries are sent: never another's, never one saved by nobody", async () => {
   const s = server();
   const theirs = { ...item(2), owner: "8" };
-  const store = Q.memoryStore([item(1), theirs]);
-  const summary = await Q.replay({ store, fetch: s.fetch, token: GOOD, owner: "7" });
+  const nobodys = { ...item(3), owner: null };
+  const store = Q.memoryStore([item(1), theirs, nobodys]);
+  const summary = await replay(s, store);
   assert.equal(summary.sent, 1);
   assert.equal(summary.waiting, 0);
+  assert.deepEqual((await store.all()).map((i) => i.owner), ["8", null]);
+  assert.equal((await Q.replay({ store, fetch: s.fetch, token: GOOD })).sent, 0); // no account: nothing
+  // The patient says the one saved by nobody is theirs: then it is sent, as theirs.
+  await Q.resolve(store, walk(3).id, "claim", "7");
+  assert.equal((await replay(s, store)).sent, 1);
+  assert.deepEqual([...s.entries.keys()].sort(), [walk(1).id, walk(3).id]);
+  await Q.resolve(store, walk(2).id, "claim", "7"); // another account's entry cannot be claimed
   assert.deepEqual((await store.all()).map((i) => i.owner), ["8"]);
 });
 
-test("the session is read from a page's meta tags", () => {
+test("an entry queued by the previous release is sent create-only, and asked about if it differs", async () => {
+  const old = { id: walk(1).id, kind: "walk", entry: walk(1, { distance_m: 480 }), form: [], owner: "7",
+                savedAt: "2026-11-20T10:00:00.000Z", status: "waiting", errors: [] };
+  const s = server();
+  s.store(walk(1, { distance_m: 500 }), 1);
+  const store = Q.memoryStore([old]);
+  await replay(s, store);
+  assert.equal(s.writes()[0].ifNoneMatch, "*");
+  assert.equal(s.entries.get(walk(1).id).entry.distance_m, 500);
+  assert.equal((await store.all())[0].status, "conflict");
+});
+
+test("the clock is measured from the Date of each answer", async () => {
+  const s = server({ clockMs: Date.now() + 2 * 86400 * 1000 }); // the phone is two days behind
+  const summary = await replay(s, Q.memoryStore([item(1)]));
+  assert.ok(Math.abs(summary.clock - 2 * 86400) <= 2, summary.clock);
+  assert.equal(Q.clockIsOut(summary.clock), true);
+  assert.equal(Q.clockIsOut(120), false);
+  assert.equal(Q.clockOffset("Wed, 02 Dec 2026 10:00:00 GMT", Date.parse("2026-12-02T10:10:00Z"),
+                             Date.parse("2026-12-02T10:10:01Z")), -600);
+  assert.equal(Q.clockOffset(null, 0, 1), null);
+});
+
+test("the session is read from a page's meta tags; an empty user is nobody", () => {
   assert.deepEqual(Q.readSession('<meta name="csrf-token" content="abc"><meta name="diary-user" content="12">'),
     { token: "abc", user: "12" });
+  assert.deepEqual(Q.readSession('<meta name="csrf-token" content="abc"><meta name="diary-user" content="">'),
+    { token: "abc", user: null });
   assert.deepEqual(Q.readSession("<p>nothing</p>"), { token: "", user: null });
 });
 
@@ -195,7 +310,7 @@ test("a check-in queued by the older form is sent with its ticked rest-pain answ
   const form = [["id", id], ["rest_pain", "no"], ["rest_pain_at_night", "yes"], ["eased_by_hanging_leg", "yes"]];
   const s = server();
   await Q.replay({ store: Q.memoryStore([Q.record(old, form, "7")]), fetch: s.fetch, token: GOOD, owner: "7" });
-  const sent = s.entries.get(id);
+  const sent = s.entries.get(id).entry;
   assert.equal(sent.rest_pain_at_night, true);
   assert.equal(sent.eased_by_hanging_leg, true);
   assert.equal(sent.rest_pain, false); // as given: the server reads the ticks as rest pain

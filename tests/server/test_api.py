@@ -99,7 +99,8 @@ def test_delete_removes_the_entry(alice):  # type: ignore[no-untyped-def]
     body = walk()
     alice.api("PUT", f"/api/v1/entries/{body['id']}", json=body)
     assert alice.api("DELETE", f"/api/v1/entries/{body['id']}").status_code == 204
-    assert alice.api("GET", f"/api/v1/entries/{body['id']}").status_code == 404
+    # Gone, not merely not found: it stays deleted (tests/server/test_entry_versions.py).
+    assert alice.api("GET", f"/api/v1/entries/{body['id']}").status_code == 410
 
 
 def test_another_patients_entry_is_not_found(alice, bob):  # type: ignore[no-untyped-def]

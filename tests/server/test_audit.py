@@ -107,7 +107,7 @@ def test_a_delete_from_the_diary_page_keeps_the_deleted_entry(make_browser, worl
     body = walk(distance_m=310, pain_onset_m=100)
     alice.api("PUT", f"/api/v1/entries/{body['id']}", json=body)
     assert alice.post(f"/diary/entries/{body['id']}/delete").status_code in (200, 303)
-    assert alice.api("GET", f"/api/v1/entries/{body['id']}").status_code == 404
+    assert alice.api("GET", f"/api/v1/entries/{body['id']}").status_code == 410  # gone, and stays so
 
     event = only_event(db_url, "entry.deleted")
     assert (event.actor_user_id, event.clinic_id, event.patient_id, event.address) == (

@@ -136,6 +136,7 @@ def test_the_blank_forms_kept_on_the_phone_belong_to_no_one(make_browser, world,
     assert page.select_one(f'form[data-offline-form="{form}"]') is not None
     assert page.select_one('input[name="id"]')["value"] == ""  # each use gets its own UUID on the phone
     assert page.select_one('meta[name="diary-user"]') is None
+    assert page.select_one('input[name="owner"]')["value"] == ""
     assert page.select_one("form.signout") is None
     assert "Alice" not in response.text
 
@@ -243,3 +244,23 @@ def test_the_server_reads_the_forms_as_the_phone_does(case):  # type: ignore[no-
             assert datetime.fromisoformat(got).utcoffset() == datetime.fromisoformat(want).utcoffset(), key
         else:
             assert got == want, key
+
+
+def test_a_page_for_nobody_says_so_and_a_page_the_phone_keeps_does_not(make_browser, world):  # type: ignore[no-untyped-def]
+    """The phone's queue reads who is signed in from the page (issue 14): "" is nobody; a page
+    the phone keeps for offline use is rendered for no one, so it cannot tell and says nothing."""
+    visitor = make_browser()
+    assert soup(visitor.client.get("/login")).select_one('meta[name="diary-user"]')["content"] == ""
+    assert soup(visitor.client.get("/offline")).select_one('meta[name="diary-user"]') is None
+    alice = signed_in(make_browser, world, "alice")
+    assert soup(alice.client.get("/offline")).select_one('meta[name="diary-user"]')["content"] == str(world.ids["alice"])
+
+
+def test_the_forms_carry_what_the_service_worker_needs_to_read_a_kept_post(make_browser, world):  # type: ignore[no-untyped-def]
+    alice = signed_in(make_browser, world, "alice")
+    form = soup(alice.client.get("/diary/walks/new")).select_one("#walk-form")
+    hidden = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    assert hidden["timezone"] == form["data-timezone"] == "Europe/London"
+    assert float(hidden["pace"]) == float(form["data-pace"])
+    assert (hidden["version"], hidden["clock_offset_s"]) == ("", "")
+    assert hidden["owner"] == str(world.ids["alice"])  # whose entry it is, should another sign in before it is sent

@@ -182,13 +182,21 @@
       // The phone timed when the pain began: kept as measured (as server/forms.py does).
       if (hadPain && f.text("pain_onset_min")) data.pain_onset_min = number(f.text("pain_onset_min"));
     }
+    clock(f, data);
     assign(data, distanceFields("distance_m", "duration_min", distance, typedUnit, pace));
     assign(data, distanceFields("pain_onset_m", "pain_onset_min", onset, onsetUnit, pace));
     if ((typedUnit === "min" || onsetUnit === "min") && (distance !== null || onset !== null)) {
       data.distance_estimated = true;
     }
     if (hadPain && onset === null && !errors.pain_onset_m) errors.pain_onset_m = MESSAGES.pain_onset_missing;
-    return finish(data, check(data, errors, now));
+    return finish(data, check(data, errors, now, o.clockOffset));
+  }
+
+  // The correction for the phone's clock the page put in the form (offline.js),
+  // as server/forms.py reads it.
+  function clock(f, data) {
+    var offset = number(f.text("clock_offset_s"));
+    if (offset !== null) data.clock_offset_s = offset;
   }
 
   function yes(f, name) { return ["yes", "on", "true", "1"].indexOf(f.text(name)) >= 0; }
@@ -243,8 +251,9 @@
     if (foot !== null && foot.some(function (v) { return v !== "cold" && v !== "numb"; }) && !errors.foot) {
       errors.foot = MESSAGES.foot;
     }
-    if (Object.keys(errors).length) return finish(data, errors);
-    return finish(data, check(data, {}, now));
+    clock(f, data);
+    // Every problem at once, the questions to answer first (as server/forms.py).
+    return finish(data, check(data, errors, now, o.clockOffset));
   }
 
   function assign(target, source) { Object.keys(source).forEach(function (k) { target[k] = source[k]; }); }
@@ -257,11 +266,15 @@
 
   // The checks a phone can make before keeping an entry: the ones a patient
   // can fix on the spot. The server checks everything again when it arrives.
-  function check(e, errors, now) {
+  // clockOffset: how far the phone's clock is behind the server's, in seconds;
+  // the entry's time is judged corrected (by its clock_offset_s) against the
+  // corrected now, as the server judges it.
+  function check(e, errors, now, clockOffset) {
     function bad(field, message) { if (!errors[field]) errors[field] = message; }
     var at = e.type === "walk" ? "walked_at" : "recorded_at";
-    var time = Date.parse(e[at]);
-    if (isNaN(time) || time - now.getTime() > 24 * 3600 * 1000) bad(at, MESSAGES[at]);
+    var time = Date.parse(e[at]) + (isNumber(e.clock_offset_s) ? e.clock_offset_s * 1000 : 0);
+    var realNow = now.getTime() + (isNumber(clockOffset) ? clockOffset * 1000 : 0);
+    if (isNaN(time) || time - realNow > 24 * 3600 * 1000) bad(at, MESSAGES[at]);
     if (String(e.note).length > 2000) bad("note", MESSAGES.note);
     function whole(x, high) { return inRange(x, 0, high) && !(isNumber(x) && x % 1); }
     function listOf(name) {
@@ -408,8 +421,28 @@
     return advice ? advice.grade : null;
   }
 
+  function metres(x) { return isNumber(x) ? Math.round(x).toLocaleString("en-GB") + "\u00a0m" : "?"; }
+
+  // A few plain words about an entry, to name it to the patient on the phone.
+  function words(entry) {
+    if (!entry) return "";
+    if (entry.type === "walk") {
+      if (!isNumber(entry.distance_m)) return "";
+      return metres(entry.distance_m) + (isNumber(entry.pain_onset_m) ? ", pain began at " + metres(entry.pain_onset_m)
+        : entry.relief === "no_pain" || entry.pain_onset_m === null ? ", no pain" : "");
+    }
+    if (entry.type !== "check_in") return "";
+    var signs = [];
+    if (entry.sudden_onset) signs.push("a sudden change in the leg");
+    if (entry.rest_pain) signs.push("pain at rest");
+    if (entry.wound) signs.push("a wound");
+    if (entry.colour_change) signs.push("colour change: " + entry.colour_change);
+    if (entry.cold_foot) signs.push("a cold foot");
+    return signs.length ? signs.join(", ") : ("rest_pain" in entry ? "no warning signs" : "");
+  }
+
   return {
-    DEFAULT_PACE_M_PER_MIN: DEFAULT_PACE_M_PER_MIN, MESSAGES: MESSAGES,
+    DEFAULT_PACE_M_PER_MIN: DEFAULT_PACE_M_PER_MIN, MESSAGES: MESSAGES, words: words,
     readWalk: readWalk, readCheckIn: readCheckIn, adviceLevel: adviceLevel, adviceFor: adviceFor,
     signsOf: signsOf, reported: reported, ADVICE: ADVICE,
     zonedIso: zonedIso, localInput: localInput, number: number, newId: newId,

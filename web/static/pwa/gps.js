@@ -147,6 +147,8 @@
       var tz = form.getAttribute("data-timezone") || null;
       set("source", measured ? "gps" : "manual");
       set("walked_at", E.localInput(new Date(walk.startedAt), tz));
+      // Read from the phone's clock: corrected if that clock is out (offline.js).
+      form.querySelector('input[name="walked_at"]').setAttribute("data-phone-clock", "");
       set("duration_min", measured ? String(Math.round(elapsed / 6) / 10) : "");
       set("unit", "m");
       check("distance_m", "");

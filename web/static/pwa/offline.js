@@ -1,35 +1,47 @@
-// Walking Diary: the phone app. Registers the service worker, keeps walks and
-// check-ins on the phone when there is no connection, sends them when it
-// returns, and shows how many are waiting. Every form still works without it.
-// Needs entry.js (DiaryEntry) and queue.js (DiaryQueue), loaded before it.
+// Walking Diary: the phone app. Registers the service worker, keeps walks,
+// check-ins, changes and deletes on the phone when there is no connection,
+// sends them when it returns (queue.js), and tells the patient what is waiting
+// and what needs them (offline_panel.js). Every form still works without it.
+// Each entry kept belongs to the account signed in when it was saved; one saved
+// with nobody signed in is kept apart until a patient says it is theirs.
+// Needs outbox.js, entry.js, queue.js, offline_panel.js, offline_form.js and offline_care.js, loaded before it.
 "use strict";
 (function () {
-  if (!window.DiaryEntry || !window.DiaryQueue) return;
+  if (!window.DiaryEntry || !window.DiaryQueue || !window.DiaryOutbox || !window.DiaryPanel || !window.DiaryForms ||
+      !window.DiaryCare) return;
   var E = window.DiaryEntry;
   var Q = window.DiaryQueue;
+  var O = window.DiaryOutbox;
+  var P = window.DiaryPanel;
+  var F = window.DiaryForms;
+  var C = window.DiaryCare;
 
-  // The safety advice is diary/advice.py's, word for word (entry.js ADVICE). The
-  // numbers to call come from the last signed-in page (its diary-contact meta
+  // The safety advice is diary/advice.py's, word for word (advice.js, read by entry.js).
+  // The numbers to call come from the last signed-in page (its diary-contact meta
   // tag), kept on the phone so that the offline advice can call them too.
   var CONTACT_KEY = "walking-diary-contact";
   var KEPT_CLOSING = "Your answers are kept on this phone and will reach your diary when you are back online. " +
     "Please follow this advice now; do not wait until they have been sent.";
 
   var SAVED = "Saved on this phone; it will be sent when you are back online.";
-  var FIELD_INPUT = {
-    distance_m: "distance_m_exact", pain_onset_m: "pain_onset_m_exact", walked_at: "walked_at",
-    recorded_at: "recorded_at", relief_minutes: "relief_minutes", wound_days: "wound_days", note: "note",
-  };
   var FORM_ACTION = { walk: "/diary/walks", check_in: "/diary/check-ins" };
 
   var store = null;
   try { store = window.indexedDB ? Q.idbStore(window.indexedDB) : null; } catch (e) { store = null; }
+  var care = store ? C.create(store, function () { refresh(); }) : null; // clock, storage, lost entries
 
   function meta(name) {
     var el = document.querySelector('meta[name="' + name + '"]');
     return el ? el.getAttribute("content") : null;
   }
-  var user = meta("diary-user");
+  // The account signed in on this page; "" when the server says nobody is; no
+  // tag (null) on a page the phone kept, which cannot tell: then the account
+  // last seen signed in on this phone, until a page says otherwise.
+  var userTag = meta("diary-user");
+  var user = userTag || null;
+  var ownerKnown = store ? (userTag !== null ? store.setOwner(user).then(function () { return user; }) : store.getOwner())
+    .catch(function () { return user; }) : Promise.resolve(user);
+
   function keepContact() {
     var kept = meta("diary-contact");
     if (!kept) return;
@@ -42,54 +54,20 @@
     try { window.localStorage.removeItem(CONTACT_KEY); } catch (e) { /* nothing kept */ }
   }
 
-  var ownerKnown = store ? (user ? store.setOwner(user).then(function () { return user; }) : store.getOwner())
-    .catch(function () { return user; }) : Promise.resolve(user);
-
   // ---- what the patient sees -------------------------------------------------
 
   var ui = {};
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text != null) node.textContent = text;
-    return node;
-  }
+  var panel = null;
+  var el = P.el;
 
   function buildPanel() {
-    var panel = document.getElementById("offline-queue");
+    panel = P.create(document.getElementById("offline-queue"));
     if (!panel) return false;
-    ui.panel = panel;
-    ui.status = el("p", { id: "offline-status", role: "status", "aria-live": "polite" });
-    ui.advice = el("div", { id: "offline-advice" });
-    ui.problems = el("ul", { id: "offline-problems", class: "offline-problems" });
-    panel.append(ui.status, ui.advice, ui.problems);
+    ui.advice = panel.advice;
     return true;
   }
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
-
-  // The status line: what just happened, then how many entries are waiting.
-  function showStatus(message, items, extra) {
-    if (!ui.status) return;
-    ui.status.textContent = "";
-    var waiting = items.filter(function (i) { return i.status !== "rejected"; }).length;
-    var parts = [];
-    if (message) parts.push(el("span", { class: "offline-message" }, message));
-    if (items.length) {
-      var count = el("strong", { id: "offline-count", "data-count": String(items.length) }, String(items.length));
-      var line = el("span", { class: "offline-waiting" });
-      line.append(count, document.createTextNode(
-        " " + (items.length === 1 ? "entry" : "entries") + " on this phone " +
-        (waiting ? "waiting to be sent." : "to correct before they can be sent.")));
-      parts.push(line);
-    } else if (!navigator.onLine && !message) {
-      parts.push(el("span", {}, "You are offline. You can still log a walk or a check-in: it is kept on this phone and sent when you are back online."));
-    }
-    if (extra) parts.push(extra);
-    parts.forEach(function (p, i) { if (i) ui.status.append(document.createTextNode(" ")); ui.status.append(p); });
-    ui.panel.classList.toggle("offline-active", parts.length > 0);
-    ui.panel.classList.toggle("offline-offline", !navigator.onLine);
-  }
 
   // "{emergency}" in the advice is the emergency number, as a tap-to-call link.
   function withNumber(node, text, kept) {
@@ -151,130 +129,55 @@
     });
   }
 
-  function describe(item) {
-    var when = new Date(item.kind === "walk" ? item.entry.walked_at : item.entry.recorded_at);
-    var label = isNaN(when.getTime()) ? "" : " from " + when.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-    return (item.kind === "walk" ? "The walk" : "The check-in") + label;
-  }
-
-  function showProblems(items) {
-    if (!ui.problems) return;
-    ui.problems.textContent = "";
-    items.filter(function (i) { return i.status === "rejected"; }).forEach(function (item) {
-      var li = el("li", { class: "offline-problem", "data-entry": item.id });
-      li.append(el("p", {}, describe(item) + " could not be saved in your diary:"));
-      var reasons = el("ul");
-      (item.errors || []).forEach(function (e) { reasons.append(el("li", {}, e.field + ": " + e.message)); });
-      li.append(reasons);
-      var actions = el("div", { class: "offline-actions" });
-      if (user && FORM_ACTION[item.kind]) {
-        var fix = el("button", { type: "button", class: "primary", "data-correct": item.id }, "Correct it");
-        actions.append(fix);
-      } else {
-        actions.append(el("p", { class: "hint" }, "Open your diary, signed in, to correct it."));
-      }
-      actions.append(el("button", { type: "button", class: "link danger", "data-discard": item.id }, "Delete it"));
-      li.append(actions);
-      ui.problems.append(li);
-    });
-  }
+  // This account's records (or, on a page no one is known on, those saved by nobody).
+  function ours(all, owner) { return owner ? O.mine(all, owner) : O.unclaimed(all, null); }
 
   function mine() {
     if (!store) return Promise.resolve([]);
-    return Promise.all([store.all(), ownerKnown]).then(function (r) { return Q.mine(r[0], r[1]); })
+    return Promise.all([store.all(), ownerKnown]).then(function (r) { return r[1] ? O.mine(r[0], r[1]) : []; })
       .catch(function () { return []; });
   }
 
   // A message stays until another replaces it (undefined keeps it, null clears it).
   var last = { message: null, extra: null };
+  var queued = {}; // ids waiting to be sent: a form for one of them saves behind it
   function refresh(message, extra) {
     if (message !== undefined) last = { message: message, extra: extra || null };
-    return mine().then(function (items) {
-      showStatus(last.message, items, last.extra);
-      showProblems(items);
+    if (!store || !panel) return Promise.resolve([]);
+    return Promise.all([store.all(), ownerKnown]).then(function (r) {
+      var all = r[0], owner = r[1];
+      var items = ours(all, owner);
+      care.notice(items, !!user);
+      queued = {};
+      items.forEach(function (i) { if ((i.status || "waiting") === "waiting") queued[i.id] = true; });
+      panel.render({
+        message: last.message, extra: last.extra, items: items, unclaimed: user ? O.unclaimed(all, user) : [],
+        others: O.others(all, owner).length, clock: care.clock(), persisted: care.persisted(), lost: care.lost(),
+        signedIn: !!user,
+        canCorrect: function (i) { return !!FORM_ACTION[i.kind] && i.op !== "delete"; },
+      });
       return items;
-    });
+    }).catch(function () { return []; });
   }
 
   // ---- keeping an entry on the phone -----------------------------------------
 
-  function pairsOf(form) {
-    var pairs = [];
-    new FormData(form).forEach(function (value, name) {
-      if (name !== "_csrf_token" && name !== "editing" && typeof value === "string") pairs.push([name, value]);
-    });
-    return pairs;
-  }
-
-  function readForm(form) {
-    var options = { timeZone: form.getAttribute("data-timezone") || null, pace: Number(form.getAttribute("data-pace")) || null };
-    var kind = form.getAttribute("data-offline-form");
-    return kind === "walk" ? E.readWalk(pairsOf(form), options) : E.readCheckIn(pairsOf(form), options);
-  }
-
-  function clearErrors(form) {
-    form.querySelectorAll(".offline-error").forEach(function (n) { n.remove(); });
-    form.querySelectorAll('[data-offline-invalid]').forEach(function (n) {
-      n.removeAttribute("aria-invalid"); n.removeAttribute("aria-describedby"); n.removeAttribute("data-offline-invalid");
-    });
-  }
-
-  function showErrors(form, errors) {
-    clearErrors(form);
-    var first = null;
-    Object.keys(errors).forEach(function (field) {
-      var input = form.querySelector("#" + (FIELD_INPUT[field] || field)) || form.querySelector('[name="' + field + '"]');
-      var note = el("p", { class: "error offline-error", id: field + "-offline-error", role: "alert" }, errors[field]);
-      if (input) {
-        var details = input.closest("details");
-        if (details) details.open = true;
-        var fieldset = input.closest("fieldset");
-        (fieldset && fieldset.querySelector("legend") ? fieldset.querySelector("legend") : input).after(note);
-        input.setAttribute("aria-invalid", "true");
-        input.setAttribute("aria-describedby", note.id);
-        input.setAttribute("data-offline-invalid", "");
-        first = first || input;
-      } else {
-        form.prepend(note);
-      }
-    });
-    // Every problem at once, in a summary at the top that takes the focus (app.js).
-    if (window.DiaryForm) window.DiaryForm.summarise(form);
-    else if (first) first.focus();
-  }
-
-  // Ready for the next entry. A form changing a saved entry keeps its id, so
-  // saving it again replaces the same entry.
-  function freshForm(form) {
-    form.reset();
-    var id = form.querySelector('input[name="id"]');
-    if (id && !form.querySelector('input[name="editing"]')) id.value = E.newId();
-    fillDefaults(form);
-    form.dispatchEvent(new Event("change", { bubbles: true }));
-  }
-
-  function fillDefaults(form) {
-    var id = form.querySelector('input[name="id"]');
-    if (id && !id.value) id.value = E.newId();
-    var tz = form.getAttribute("data-timezone") || null;
-    form.querySelectorAll('input[name="walked_at"], input[name="recorded_at"]').forEach(function (input) {
-      if (!input.value) input.value = E.localInput(new Date(), tz);
-    });
-  }
-
   function keep(form) {
-    var read = readForm(form);
-    if (!read.ok) { showErrors(form, read.errors); return Promise.resolve(false); }
-    clearErrors(form);
+    F.stampClock(form, care.clock());
+    var read = F.read(form, care.clock());
+    if (!read.ok) { F.showErrors(form, read.errors); return Promise.resolve(false); }
+    F.clearErrors(form);
     return ownerKnown.then(function (owner) {
-      return store.put(Q.record(read.entry, pairsOf(form), owner));
+      var extra = { base: Q.etag(F.value(form, "version")), restore: F.value(form, "restore") === "1" };
+      return O.keep(store, O.record(read.entry, F.pairsOf(form), owner, new Date(), extra));
     }).then(function () {
-      freshForm(form);
+      F.afterKeep(form);
       form.dispatchEvent(new CustomEvent("diary:kept", { bubbles: true, detail: { id: read.entry.id } }));
       showAdvice(read.entry);
+      care.askPersistence().then(function () { refresh(); });
       return refresh(SAVED);
     }).then(function () {
-      if (ui.panel) { ui.panel.scrollIntoView({ block: "start" }); ui.status.setAttribute("tabindex", "-1"); ui.status.focus(); }
+      if (panel) panel.focus();
       askForSync();
       if (navigator.onLine) send();
       return true;
@@ -284,26 +187,78 @@
   function onSubmit(event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-offline-form]") || !store) return;
+    F.stampClock(form, care.clock());
     // Online, a signed-in page posts the form as usual (the server checks it
-    // and answers with safety advice at once). A page from the phone's cache
-    // (no one signed in on it) or a phone with no connection keeps the entry.
-    if (navigator.onLine && user) return;
+    // and answers with safety advice at once), unless an earlier save of this
+    // entry still waits on the phone: this one then waits behind it. A page from
+    // the phone's cache (no one signed in on it) or no connection keeps the entry.
+    if (navigator.onLine && user && !queued[F.value(form, "id")]) return;
     event.preventDefault();
     keep(form).catch(function () {
-      showStatus("This phone could not keep the entry. Please try again.", []);
+      refresh("This phone could not keep the entry. Please try again.");
     });
+  }
+
+  // A delete with no connection: kept like an edit, sent when the connection
+  // returns, at the version the page showed.
+  function keepDelete(form, confirmed) {
+    if (!confirmed && !window.confirm("Delete this entry? You are offline: it is deleted from your diary when you are back online.")) {
+      return Promise.resolve(false);
+    }
+    var kind = form.getAttribute("data-kind");
+    var entry = { type: kind, id: form.getAttribute("data-offline-delete") };
+    entry[kind === "walk" ? "walked_at" : "recorded_at"] = form.getAttribute("data-at");
+    return ownerKnown.then(function (owner) {
+      return O.keep(store, O.deletion(entry, Q.etag(F.value(form, "version")), user || owner));
+    }).then(function () {
+      var li = form.closest("li.entry");
+      if (li) {
+        li.className = "entry deleted";
+        li.textContent = "This " + (kind === "walk" ? "walk" : "check-in") + " will be deleted from your diary when you are back online.";
+      }
+      care.askPersistence();
+      askForSync();
+      return refresh("The delete is saved on this phone; it will be sent when you are back online.");
+    });
+  }
+
+  function onDelete(event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-offline-delete]") || !store || navigator.onLine) return;
+    event.preventDefault();
+    event.stopPropagation(); // htmx would try to send it
+    keepDelete(form, false);
+  }
+
+  function onSendError(event) {
+    var form = event.detail && event.detail.elt;
+    if (form && form.matches && form.matches("form[data-offline-delete]") && store) keepDelete(form, true);
   }
 
   // ---- sending ---------------------------------------------------------------
 
   var sending = null;
-  function send() {
+  var again = false;
+  var timer = null;
+
+  // Who to send for, and the token: the page's own, or on a page that cannot
+  // tell who is signed in, the live session's (only if it is the same account).
+  function who(owner) {
+    if (user) return Promise.resolve({ owner: user, token: meta("csrf-token") || "" });
+    if (!owner) return Promise.resolve(null);
+    return Q.fetchSession(window.fetch.bind(window)).then(function (s) {
+      return s.user === owner ? { owner: owner, token: s.token } : { signIn: true };
+    });
+  }
+
+  function send(force) {
     if (!store || !navigator.onLine) return Promise.resolve(null);
-    if (sending) return sending;
-    sending = ownerKnown.then(function (owner) {
+    if (sending) { again = true; return sending; }
+    sending = ownerKnown.then(who).then(function (as) {
+      if (!as || as.signIn) return as ? { signIn: true, settled: [] } : null;
       return Q.exclusive(navigator.locks, function () {
         return Q.replay({
-          store: store, fetch: window.fetch.bind(window), token: meta("csrf-token") || "", owner: user || owner,
+          store: store, fetch: window.fetch.bind(window), token: as.token, owner: as.owner, force: !!force,
           session: function () {
             return Q.fetchSession(window.fetch.bind(window)).then(function (s) {
               var tag = document.querySelector('meta[name="csrf-token"]');
@@ -315,14 +270,41 @@
       });
     }).then(function (summary) {
       sending = null;
-      report(summary);
-      return summary;
+      var done = report(summary);
+      if (again) { again = false; send(); }
+      return done.then(function () { return summary; });
     }, function () { sending = null; return null; });
     return sending;
   }
 
+  // The forms on this page for an entry just stored carry its new version.
+  function settled(list) {
+    care.forget(list.map(function (s) { return s.id; }));
+    list.forEach(function (s) {
+      if (s.op === "delete" || !s.etag) return;
+      document.querySelectorAll("form[data-offline-form]").forEach(function (form) {
+        if (F.value(form, "id") !== s.id) return;
+        var version = form.querySelector('input[name="version"]');
+        if (version) version.value = s.etag.replace(/^W\//, "").replace(/"/g, "");
+        var restore = form.querySelector('input[name="restore"]');
+        if (restore) restore.remove();
+      });
+    });
+  }
+
+  function schedule(nextTry) {
+    if (timer) window.clearTimeout(timer);
+    timer = null;
+    if (!nextTry) return;
+    var wait = Math.min(Math.max(Date.parse(nextTry) - Date.now(), 1000), 2147483647);
+    timer = window.setTimeout(function () { timer = null; send(); }, wait);
+  }
+
   function report(summary) {
-    if (!summary) return refresh();
+    if (!summary || !care) return refresh();
+    settled(summary.settled || []);
+    if (typeof summary.clock === "number") care.saveClock(summary.clock);
+    schedule(summary.nextTry);
     if (summary.signIn) {
       var link = el("a", { href: "/login?next=" + encodeURIComponent(location.pathname === "/offline" ? "/diary" : location.pathname) },
         "Sign in again");
@@ -330,13 +312,21 @@
       extra.append(link, document.createTextNode(" to send them. They stay on this phone until then."));
       return refresh("You are signed out.", extra);
     }
-    if (summary.sent) {
-      var message = plural(summary.sent, "entry", "entries") + " sent to your diary.";
+    var done = summary.settled || [];
+    var count = function (op, how) { return done.filter(function (s) { return s.op === op && s.how === how; }).length; };
+    var sent = count("put", "sent"), already = count("put", "already"), deleted = count("delete", "sent");
+    if (sent || already || deleted) {
+      var message = [sent ? plural(sent, "entry", "entries") + " sent to your diary." : "",
+        already ? plural(already, "entry was", "entries were") + " already in your diary." : "",
+        deleted ? plural(deleted, "entry", "entries") + " deleted from your diary." : ""].filter(Boolean).join(" ");
       var more = null;
       if (location.pathname === "/diary" || location.pathname === "/offline") {
         more = el("a", { href: "/diary" }, "Show my diary");
       }
       return refresh(message, more);
+    }
+    if (summary.conflicts || summary.rejected || summary.stuck) {
+      return refresh("Not everything could be sent: see below.");
     }
     return refresh();
   }
@@ -348,7 +338,7 @@
     }).catch(function () { /* Background Sync is optional: the online event and page loads send too */ });
   }
 
-  // ---- correcting, deleting, signing out -------------------------------------
+  // ---- the patient's answers: correct, discard, choose, claim; signing out ---
 
   function correct(id) {
     return store.get(id).then(function (item) {
@@ -367,16 +357,27 @@
 
   function discard(id) {
     if (!window.confirm("Delete this entry from the phone? It is not in your diary.")) return Promise.resolve();
+    care.forget([id]);
     return store.remove(id).then(function () { return refresh("The entry was deleted from this phone."); });
   }
 
-  function onClick(event) {
-    var t = event.target.closest ? event.target.closest("[data-correct], [data-discard]") : null;
-    if (!t) return;
-    if (t.hasAttribute("data-correct")) correct(t.getAttribute("data-correct"));
-    else discard(t.getAttribute("data-discard"));
+  function choose(id, action) {
+    if (action === "diary") care.forget([id]);
+    return Q.resolve(store, id, action, user).then(function () { return refresh(null); }).then(function () {
+      if (action !== "not-mine" && action !== "diary") return send(true);
+    });
   }
 
+  function onClick(event) {
+    var t = event.target.closest ? event.target.closest("[data-correct], [data-discard], [data-action]") : null;
+    if (!t) return;
+    if (t.hasAttribute("data-correct")) correct(t.getAttribute("data-correct"));
+    else if (t.hasAttribute("data-discard")) discard(t.getAttribute("data-discard"));
+    else choose(t.getAttribute("data-entry"), t.getAttribute("data-action"));
+  }
+
+  // Signing out deletes this account's unsent entries from the phone, after
+  // asking; other accounts' entries, and those saved by nobody, stay.
   function onSignOut(event) {
     var form = event.target;
     if (!form.matches || !form.matches("form.signout")) return;
@@ -389,7 +390,9 @@
         "Signing out deletes " + (items.length === 1 ? "it" : "them") + " from this phone. Sign out anyway?")) {
         return refresh();
       }
-      return store.clear().then(function () { return store.setOwner(null); }).then(function () { form.submit(); });
+      care.forget(items.map(function (i) { return i.id; }));
+      return Promise.all(items.map(function (i) { return store.remove(i.id); }))
+        .then(function () { return store.setOwner(null); }).then(function () { form.submit(); });
     }).catch(function () { form.submit(); });
   }
 
@@ -414,20 +417,35 @@
     });
   }
 
+  // Back to the page: the queue is read again (it may have been sent from
+  // another page, or cleared with the site's data) and sent.
+  function onVisible() {
+    if (document.visibilityState !== "visible") return;
+    refresh().then(function (items) { if (items.length && navigator.onLine) send(); });
+  }
+
   function start() {
     registerWorker();
     keepContact();
     fillNumbers();
     if (!buildPanel() || !store) return;
-    document.querySelectorAll("form[data-offline-form]").forEach(fillDefaults);
+    document.querySelectorAll("form[data-offline-form]").forEach(F.fillDefaults);
+    document.addEventListener("submit", onDelete, true);
     document.addEventListener("submit", function (e) { onSubmit(e); onSignOut(e); });
+    document.addEventListener("htmx:sendError", onSendError);
     document.addEventListener("click", onClick);
-    window.addEventListener("online", function () { refresh().then(send); });
+    document.addEventListener("visibilitychange", onVisible);
+    window.addEventListener("online", function () { refresh().then(function () { care.measureClock(); send(); }); });
     window.addEventListener("offline", function () { refresh(null); });
-    showKeptByWorker().then(function (shown) {
-      if (!shown) refresh();
-      if (navigator.onLine) return mine().then(function (items) { if (items.length) send(); });
-    });
+    care.loadClock().then(showKeptByWorker).then(function (shown) {
+        if (!shown) refresh();
+        care.measureClock().then(function () { refresh(); });
+        return mine().then(function (items) {
+          if (!items.length) return;
+          care.askPersistence().then(function () { refresh(); });
+          if (navigator.onLine) send();
+        });
+      });
   }
 
   window.DiaryOffline = { send: send, refresh: refresh, keep: keep };

@@ -1,98 +1,19 @@
-// Walking Diary: entries kept on the phone while there is no connection (IndexedDB),
-// and sending them with PUT /api/v1/entries/{id}. The id is the entry's client
-// UUID, so sending an entry twice stores it once.
+// Walking Diary: sending what the phone kept (outbox.js) to the diary, with
+// PUT and DELETE /api/v1/entries/{id}. Every write names the version it was
+// made from (If-Match), and a new entry is sent create-only (If-None-Match: *),
+// so nothing the diary holds is overwritten by a stale copy: a 412 or a 410
+// becomes a question for the patient, never a silent overwrite or a loss.
 // Used by the pages (window.DiaryQueue), by the service worker for Background
-// Sync (importScripts), and by `node --test tests/js/` with a store in memory.
+// Sync (importScripts, after outbox.js), and by `node --test tests/js/`.
 "use strict";
 (function (root, factory) {
-  if (typeof module === "object" && module.exports) module.exports = factory();
-  else root.DiaryQueue = factory();
-})(typeof self !== "undefined" ? self : this, function () {
-  var DB_NAME = "walking-diary";
-  var OUTBOX = "outbox";   // one record per entry waiting: {id, kind, entry, form, owner, savedAt, status, errors}
-  var META = "meta";       // {key: "owner", value: user id of the last signed-in page}
+  if (typeof module === "object" && module.exports) module.exports = factory(require("./outbox.js"));
+  else root.DiaryQueue = factory(root.DiaryOutbox);
+})(typeof self !== "undefined" ? self : this, function (O) {
   var LOCK = "walking-diary-outbox";
-
-  function request(req) {
-    return new Promise(function (resolve, reject) {
-      req.onsuccess = function () { resolve(req.result); };
-      req.onerror = function () { reject(req.error); };
-    });
-  }
-
-  // The IndexedDB store. Every call opens its own transaction.
-  function idbStore(indexedDB) {
-    var opening = null;
-    function db() {
-      if (!opening) {
-        var req = indexedDB.open(DB_NAME, 1);
-        req.onupgradeneeded = function () {
-          req.result.createObjectStore(OUTBOX, { keyPath: "id" });
-          req.result.createObjectStore(META, { keyPath: "key" });
-        };
-        opening = request(req);
-      }
-      return opening;
-    }
-    function run(storeName, mode, work) {
-      return db().then(function (d) {
-        var tx = d.transaction(storeName, mode);
-        var result = work(tx.objectStore(storeName));
-        return new Promise(function (resolve, reject) {
-          tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : undefined); };
-          tx.onerror = function () { reject(tx.error); };
-          tx.onabort = function () { reject(tx.error); };
-        });
-      });
-    }
-    return {
-      all: function () {
-        return run(OUTBOX, "readonly", function (s) { return s.getAll(); }).then(function (items) {
-          return (items || []).sort(function (a, b) { return a.savedAt < b.savedAt ? -1 : a.savedAt > b.savedAt ? 1 : 0; });
-        });
-      },
-      get: function (id) { return run(OUTBOX, "readonly", function (s) { return s.get(id); }); },
-      put: function (item) { return run(OUTBOX, "readwrite", function (s) { s.put(item); }); },
-      remove: function (id) { return run(OUTBOX, "readwrite", function (s) { s.delete(id); }); },
-      clear: function () { return run(OUTBOX, "readwrite", function (s) { s.clear(); }); },
-      getOwner: function () {
-        return run(META, "readonly", function (s) { return s.get("owner"); }).then(function (r) { return r ? r.value : null; });
-      },
-      setOwner: function (owner) {
-        return run(META, "readwrite", function (s) {
-          if (owner) s.put({ key: "owner", value: owner }); else s.delete("owner");
-        });
-      },
-    };
-  }
-
-  // The same interface in memory, for tests.
-  function memoryStore(items) {
-    var data = {};
-    var owner = null;
-    (items || []).forEach(function (i) { data[i.id] = JSON.parse(JSON.stringify(i)); });
-    function copy(x) { return x === undefined ? undefined : JSON.parse(JSON.stringify(x)); }
-    return {
-      all: function () {
-        return Promise.resolve(Object.keys(data).map(function (k) { return copy(data[k]); })
-          .sort(function (a, b) { return a.savedAt < b.savedAt ? -1 : a.savedAt > b.savedAt ? 1 : 0; }));
-      },
-      get: function (id) { return Promise.resolve(copy(data[id])); },
-      put: function (item) { data[item.id] = copy(item); return Promise.resolve(); },
-      remove: function (id) { delete data[id]; return Promise.resolve(); },
-      clear: function () { data = {}; return Promise.resolve(); },
-      getOwner: function () { return Promise.resolve(owner); },
-      setOwner: function (o) { owner = o || null; return Promise.resolve(); },
-    };
-  }
-
-  // A queue record for an entry built from a form.
-  function record(entry, form, owner, now) {
-    return {
-      id: entry.id, kind: entry.type, entry: entry, form: form || [], owner: owner || null,
-      savedAt: (now || new Date()).toISOString(), status: "waiting", errors: [],
-    };
-  }
+  var FIRST_RETRY_S = 30;
+  var MAX_RETRY_S = 3600;
+  var CLOCK_OUT_S = 300; // more than 5 minutes out: the patient is told, and entries carry the correction
 
   // An entry kept by an older release of the check-in form, which dropped a ticked
   // "at night" or "eased by hanging the leg" when rest pain was left at its
@@ -110,16 +31,11 @@
     return copy;
   }
 
-  // Items that belong to this account: saved by it, or by nobody known.
-  function mine(items, owner) {
-    return items.filter(function (i) { return !owner || !i.owner || i.owner === owner; });
-  }
-
   // The CSRF token and the signed-in user, read from a page's meta tags.
   function readSession(html) {
     var token = /<meta name="csrf-token" content="([^"]*)"/.exec(html || "");
     var user = /<meta name="diary-user" content="([^"]*)"/.exec(html || "");
-    return { token: token ? token[1] : "", user: user ? user[1] : null };
+    return { token: token ? token[1] : "", user: user && user[1] ? user[1] : null };
   }
 
   // GET a small page and read its meta tags: a fresh CSRF token after a 403.
@@ -129,38 +45,163 @@
       .then(readSession);
   }
 
-  function problemsOf(response) {
-    return response.json().then(function (body) {
-      var errors = body && Array.isArray(body.errors) ? body.errors : [];
-      return errors.length ? errors : [{ field: "entry", message: (body && body.detail) || "The diary could not read this entry." }];
-    }, function () { return [{ field: "entry", message: "The diary could not read this entry." }]; });
+  // Seconds the phone's clock is behind the server's (negative: ahead), from an
+  // answer's Date header (whole seconds, so half a second is added) and the
+  // midpoint of the request. null without a readable Date.
+  function clockOffset(dateHeader, sentAt, receivedAt) {
+    var server = Date.parse(dateHeader || "");
+    if (isNaN(server)) return null;
+    return Math.round((server + 500 - (sentAt + receivedAt) / 2) / 1000);
   }
 
-  // Send every waiting entry once, oldest first.
-  //   deps.store      the store (idbStore or memoryStore)
+  function clockIsOut(offset) { return typeof offset === "number" && Math.abs(offset) > CLOCK_OUT_S; }
+
+  // Seconds to wait after the n-th failure in a row: 30 s, doubling, up to an
+  // hour; longer if the server asked (Retry-After), up to six hours.
+  function retryDelay(attempts, retryAfter) {
+    var delay = Math.min(FIRST_RETRY_S * Math.pow(2, Math.max(attempts - 1, 0)), MAX_RETRY_S);
+    var asked = Number(retryAfter);
+    if (retryAfter && isNaN(asked)) asked = (Date.parse(retryAfter) - Date.now()) / 1000;
+    if (asked > delay) delay = Math.min(asked, 6 * MAX_RETRY_S);
+    return delay;
+  }
+
+  function header(r, name) { return r && r.headers && r.headers.get ? r.headers.get(name) : null; }
+
+  function bodyOf(r) { return r.json().then(function (b) { return b; }, function () { return null; }); }
+
+  function problemsOf(r) {
+    return bodyOf(r).then(function (body) {
+      var errors = body && Array.isArray(body.errors) ? body.errors : [];
+      return errors.length ? errors : [{ field: "entry", message: (body && body.detail) || "The diary could not read this entry." }];
+    });
+  }
+
+  // What a failed attempt says to the patient.
+  function problemFor(status) {
+    if (status === 503) return "The diary is not available just now.";
+    if (status === 429) return "The diary asked this phone to wait before sending more.";
+    return "The diary could not save it just now (error " + status + ").";
+  }
+
+  // Send this account's waiting records, oldest first; each is sent once per
+  // pass, and records saved while a pass runs are sent by the next one.
+  //   deps.store      the store (outbox.js)
   //   deps.fetch      fetch()
   //   deps.token      the CSRF token the page has ("" if none)
-  //   deps.owner      the signed-in user, if known: other accounts' entries are left alone
+  //   deps.owner      the signed-in account: only its records are sent
   //   deps.session()  a fresh {token, user} (defaults to fetchSession)
-  // Resolves to {sent, rejected, waiting, signIn, offline, failed}:
-  // 2xx removes the entry; 400/422 keeps it, marked with the server's messages;
-  // 401 stops and asks to sign in; 403 (a stale CSRF token) gets a fresh token
-  // and tries once more; no connection or a server error stops, keeping the rest.
+  //   deps.force      send records waiting to retry now, too
+  // Resolves to {sent, already, rejected, conflicts, stuck, waiting, signIn,
+  // offline, failed, settled: [{id, op, etag, how}], clock, nextTry}.
   function replay(deps) {
     var store = deps.store;
     var fetchFn = deps.fetch;
     var token = deps.token || "";
     var owner = deps.owner || null;
     var session = deps.session || function () { return fetchSession(fetchFn); };
-    var summary = { sent: 0, rejected: 0, waiting: 0, signIn: false, offline: false, failed: false };
+    var summary = {
+      sent: 0, already: 0, rejected: 0, conflicts: 0, stuck: 0, waiting: 0, signIn: false, offline: false,
+      failed: false, settled: [], clock: null, nextTry: null,
+    };
     var refreshed = false;
+    var tried = {};
 
-    function put(item) {
-      return fetchFn("/api/v1/entries/" + encodeURIComponent(item.id), {
-        method: "PUT", credentials: "same-origin", cache: "no-store",
-        headers: { "content-type": "application/json", "x-csrftoken": token, accept: "application/json" },
-        body: JSON.stringify(carriedForward(item)),
+    function call(item) {
+      var url = "/api/v1/entries/" + encodeURIComponent(item.id);
+      var headers = { "x-csrftoken": token, accept: "application/json" };
+      var init = { method: item.op === "delete" ? "DELETE" : "PUT", credentials: "same-origin", cache: "no-store",
+                   headers: headers };
+      if (item.base) headers["if-match"] = item.base;
+      else if (item.op !== "delete") headers["if-none-match"] = "*";
+      if (item.op !== "delete") {
+        headers["content-type"] = "application/json";
+        init.body = JSON.stringify(carriedForward(item));
+        if (item.restore) url += "?restore=true";
+      }
+      var sentAt = Date.now();
+      return fetchFn(url, init).then(function (r) {
+        var offset = clockOffset(header(r, "date"), sentAt, Date.now());
+        if (offset !== null) summary.clock = offset;
+        return r;
       });
+    }
+
+    // The diary holds this save (or the delete is done): remove the record if it
+    // is still the save that was sent; a newer save of the same entry stays, now
+    // based on the version just stored.
+    function settle(item, etag, how) {
+      summary[how] += 1;
+      summary.settled.push({ id: item.id, op: item.op || "put", etag: etag || null, how: how });
+      return store.update(item.id, function (current) {
+        if (!current) return undefined;
+        if ((current.rev || 1) === (item.rev || 1)) return null;
+        if (etag) current.base = etag;
+        current.restore = false;
+        return current;
+      }).then(function () { return "next"; });
+    }
+
+    function mark(item, change) {
+      return store.update(item.id, function (current) {
+        if (!current || (current.rev || 1) !== (item.rev || 1)) return undefined; // a newer save goes next
+        change(current);
+        return current;
+      }).then(function () { return "next"; });
+    }
+
+    function conflict(item, kind, current, etag) {
+      summary.conflicts += 1;
+      return mark(item, function (r) {
+        r.status = "conflict";
+        r.conflict = { kind: kind, current: current || null, etag: etag || null };
+      });
+    }
+
+    function stuck(item, r) {
+      summary.stuck += 1;
+      return mark(item, function (rec) {
+        rec.attempts = (rec.attempts || 0) + 1;
+        rec.retryAt = new Date(Date.now() + retryDelay(rec.attempts, header(r, "retry-after")) * 1000).toISOString();
+        rec.problem = { status: r.status, message: problemFor(r.status) };
+      });
+    }
+
+    function handle(item, r, retrying) {
+      var s = r.status;
+      var etag = header(r, "etag");
+      if ((s >= 200 && s < 300) || (item.op === "delete" && (s === 404 || s === 410))) return settle(item, etag, "sent");
+      if (s === 412) {
+        return bodyOf(r).then(function (body) {
+          var current = body && body.current;
+          if (item.op !== "delete" && current && O.sameEntry(current, carriedForward(item))) return settle(item, etag, "already");
+          return conflict(item, current ? "changed" : "missing", current, etag);
+        });
+      }
+      if (s === 410) return conflict(item, "deleted", null, null);
+      if (s === 400 || s === 422 || s === 404 || s === 413) {
+        return problemsOf(r).then(function (errors) {
+          if (s === 404) errors = [{ field: "entry", message: "The diary could not save this entry." }];
+          summary.rejected += 1;
+          return mark(item, function (rec) { rec.status = "rejected"; rec.errors = errors; });
+        });
+      }
+      if (s === 401) { summary.signIn = true; return "stop"; }
+      if (s === 403 && !retrying && !refreshed) {
+        refreshed = true;
+        return session().then(function (fresh) {
+          token = fresh.token || token;
+          if (owner && fresh.user !== owner) { summary.signIn = true; return "stop"; }
+          return send(item, true);
+        });
+      }
+      if (s === 403) { summary.failed = true; return "stop"; }
+      return stuck(item, r); // 5xx, 429, anything else: try the others, this one later
+    }
+
+    function send(item, retrying) {
+      return call(item).then(function (r) { return handle(item, r, retrying); },
+        function () { summary.offline = true; return "stop"; });
     }
 
     // A rejected entry stays until the patient corrects or discards it; once
@@ -174,67 +215,87 @@
       });
     }
 
-    function send(item, retrying) {
-      return put(item).then(function (r) {
-        if (r.status >= 200 && r.status < 300) {
-          summary.sent += 1;
-          return store.remove(item.id).then(function () { return "next"; });
-        }
-        if (r.status === 400 || r.status === 422 || r.status === 404 || r.status === 413) {
-          return problemsOf(r).then(function (errors) {
-            if (r.status === 404) errors = [{ field: "entry", message: "The diary could not save this entry." }];
-            item.status = "rejected";
-            item.errors = errors;
-            summary.rejected += 1;
-            return store.put(item).then(function () { return "next"; });
-          });
-        }
-        if (r.status === 401) { summary.signIn = true; return "stop"; }
-        if (r.status === 403 && !retrying && !refreshed) {
-          refreshed = true;
-          return session().then(function (s) {
-            token = s.token || token;
-            if (owner && s.user && s.user !== owner) { summary.signIn = true; return "stop"; }
-            return send(item, true);
-          });
-        }
-        summary.failed = true;
-        return "stop";
-      }, function () { summary.offline = true; return "stop"; });
+    function due(item, now) {
+      return (item.status || "waiting") === "waiting" && (deps.force || !item.retryAt || Date.parse(item.retryAt) <= now);
     }
 
-    return store.all().then(function (items) {
-      items = mine(items, owner);
-      var i = 0;
-      function loop() {
-        if (i >= items.length) return null;
-        var item = items[i++];
-        var step = item.status === "rejected" ? recheck(item).then(function () { return "next"; }) : send(item, false);
-        return step.then(function (what) { return what === "stop" ? null : loop(); });
-      }
-      return loop();
-    }).catch(function () {
+    function pass(round) {
+      return store.all().then(function (items) {
+        var now = Date.now();
+        var todo = O.mine(items, owner).filter(function (i) {
+          var key = i.id + "@" + (i.rev || 1);
+          if (tried[key] || !(due(i, now) || (round === 0 && i.status === "rejected"))) return false;
+          tried[key] = true;
+          return true;
+        });
+        var k = 0;
+        function next() {
+          if (k >= todo.length) return todo.length && round < 5 ? pass(round + 1) : null;
+          var item = todo[k++];
+          var step = item.status === "rejected" ? recheck(item).then(function () { return "next"; }) : send(item, false);
+          return step.then(function (what) { return what === "stop" ? null : next(); });
+        }
+        return next();
+      });
+    }
+
+    return pass(0).catch(function () {
       summary.failed = true;
     }).then(function () {
       return store.all();
     }).then(function (left) {
-      summary.waiting = mine(left, owner).length;
-      summary.rejected = mine(left, owner).filter(function (x) { return x.status === "rejected"; }).length;
+      var ours = O.mine(left, owner);
+      summary.waiting = ours.length;
+      summary.rejected = ours.filter(function (x) { return x.status === "rejected"; }).length;
+      summary.conflicts = ours.filter(function (x) { return x.status === "conflict"; }).length;
+      ours.forEach(function (x) {
+        if ((x.status || "waiting") === "waiting" && x.retryAt && (!summary.nextTry || x.retryAt < summary.nextTry)) {
+          summary.nextTry = x.retryAt;
+        }
+      });
       return summary;
     });
   }
 
+  // The patient's answer about a record: "mine" (send the phone's version over
+  // the diary's, restore a deleted entry, or delete anyway), "diary" (keep the
+  // diary's: the record goes), "claim" / "not-mine" (a record saved with nobody
+  // signed in), "retry" (now, not at its next try), "discard".
+  function resolve(store, id, choice, owner) {
+    if (choice === "diary" || choice === "discard") return store.remove(id);
+    return store.update(id, function (r) {
+      if (!r) return undefined;
+      if (choice === "claim" && !r.owner) r.owner = owner;
+      else if (choice === "not-mine") r.notMine = (r.notMine || []).concat([owner]);
+      else if (choice === "mine" && r.conflict) {
+        if (r.conflict.kind === "deleted") { r.restore = true; r.base = null; }
+        else r.base = r.conflict.kind === "missing" ? null : r.conflict.etag;
+      }
+      if (choice === "mine" || choice === "retry") {
+        r.status = "waiting";
+        delete r.conflict;
+        r.retryAt = null;
+        r.attempts = 0;
+      }
+      return r;
+    });
+  }
+
   // One replay at a time across the pages and the service worker (Web Locks
-  // where the browser has them); a replay that overlaps another is harmless
-  // anyway, since PUT with the same id stores an entry once.
+  // where the browser has them); an overlapping replay is harmless anyway:
+  // every write is conditional, and a settle removes only the save it sent.
   function exclusive(locks, work) {
     if (locks && locks.request) return locks.request(LOCK, work);
     return work();
   }
 
+  // An ETag for a version a page shows (its forms' hidden "version").
+  function etag(version) { return version ? '"' + version + '"' : null; }
+
   return {
-    DB_NAME: DB_NAME, SYNC_TAG: "walking-diary-outbox",
-    idbStore: idbStore, memoryStore: memoryStore, record: record, mine: mine, carriedForward: carriedForward,
-    readSession: readSession, fetchSession: fetchSession, replay: replay, exclusive: exclusive,
+    DB_NAME: O.DB_NAME, SYNC_TAG: "walking-diary-outbox", CLOCK_OUT_S: CLOCK_OUT_S,
+    idbStore: O.idbStore, memoryStore: O.memoryStore, record: O.record, mine: O.mine, carriedForward: carriedForward,
+    readSession: readSession, fetchSession: fetchSession, clockOffset: clockOffset, clockIsOut: clockIsOut,
+    retryDelay: retryDelay, replay: replay, resolve: resolve, exclusive: exclusive, etag: etag,
   };
 });

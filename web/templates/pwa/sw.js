@@ -4,12 +4,15 @@
 // API answers under /diary, /api and /clinic are never stored: navigations go
 // to the network first and fall back to an offline page.
 "use strict";
-importScripts("/static/pwa/entry.js", "/static/pwa/queue.js");
+// The assets: the scripts this worker runs, and the app shell it caches (filled
+// in by the server from the files in web/static). Keep both lists here.
+var SCRIPTS = ["/static/pwa/advice.js", "/static/pwa/outbox.js", "/static/pwa/entry.js", "/static/pwa/queue.js"];
+var SHELL = __SHELL__;
+importScripts.apply(self, SCRIPTS);
 
 var VERSION = "__VERSION__";
 var CACHE_PREFIX = "walking-diary-shell-";
 var CACHE = CACHE_PREFIX + VERSION;
-var SHELL = __SHELL__;
 // Where a navigation lands with no connection: blank forms for logging, else /offline.
 var FALLBACKS = __FALLBACKS__;
 var DEFAULT_PACE = __PACE__;
@@ -46,20 +49,26 @@ function offlinePage(path) {
   });
 }
 
-// A walk or check-in form posted while the network failed: keep the entry on
-// the phone, then show the offline page saying so.
+// A walk or check-in form posted while the network failed (or its answer was
+// lost after the server stored it): keep the entry on the phone, read with the
+// form's own time zone and pace, then show the offline page saying so. A new
+// entry's form is replayed create-only and an edit's at the version it was
+// opened with (queue.js), so a post the server did store is never overwritten.
 function keepPost(request, kind) {
   return request.formData().then(function (data) {
     var pairs = [];
     data.forEach(function (value, name) {
       if (name !== "_csrf_token" && name !== "editing" && typeof value === "string") pairs.push([name, value]);
     });
-    var options = { pace: DEFAULT_PACE, timeZone: null };
+    var field = function (name) { return data.get(name) || ""; };
+    var options = { pace: Number(field("pace")) || DEFAULT_PACE, timeZone: field("timezone") || null };
     var read = kind === "walk" ? DiaryEntry.readWalk(pairs, options) : DiaryEntry.readCheckIn(pairs, options);
     if (!read.ok) return offlinePage(new URL(request.url).pathname);
-    var store = DiaryQueue.idbStore(self.indexedDB);
-    return store.getOwner().then(function (owner) {
-      return store.put(DiaryQueue.record(read.entry, pairs, owner));
+    var store = DiaryOutbox.idbStore(self.indexedDB);
+    // The account whose page the form is (else the one last signed in on this phone).
+    return (field("owner") ? Promise.resolve(field("owner")) : store.getOwner()).then(function (owner) {
+      var extra = { base: DiaryQueue.etag(field("version")), restore: field("restore") === "1" };
+      return DiaryOutbox.keep(store, DiaryOutbox.record(read.entry, pairs, owner, new Date(), extra));
     }).then(function () {
       if (self.registration.sync) self.registration.sync.register(DiaryQueue.SYNC_TAG).catch(function () {});
       return Response.redirect("/offline?saved=" + encodeURIComponent(read.entry.id), 303);
@@ -86,18 +95,21 @@ self.addEventListener("fetch", function (event) {
   }));
 });
 
-// Background Sync: send what is waiting, then tell the open pages.
+// Background Sync: send what is waiting for the account signed in, then tell the open pages.
 function replayInWorker() {
-  var store = DiaryQueue.idbStore(self.indexedDB);
+  var store = DiaryOutbox.idbStore(self.indexedDB);
   return DiaryQueue.exclusive(self.navigator && self.navigator.locks, function () {
     return DiaryQueue.fetchSession(fetch).then(function (session) {
-      if (!session.user) return { signIn: true, sent: 0 };
+      if (!session.user) return { signIn: true, sent: 0, settled: [] };
       return DiaryQueue.replay({ store: store, fetch: fetch, token: session.token, owner: session.user });
     });
   }).then(function (summary) {
-    return self.clients.matchAll({ type: "window" }).then(function (pages) {
+    var saved = summary.clock === null || summary.clock === undefined ? Promise.resolve()
+      : store.setMeta("clock", { offset_s: summary.clock, at: new Date().toISOString() });
+    return saved.then(function () { return self.clients.matchAll({ type: "window" }); }).then(function (pages) {
       pages.forEach(function (page) { page.postMessage({ type: "outbox-changed", summary: summary }); });
-      if (summary && summary.offline) throw new Error("still offline: the browser will try again");
+      // Still offline, or an entry to try again later: the browser calls again.
+      if (summary && (summary.offline || summary.stuck)) throw new Error("not everything was sent: try again later");
     });
   });
 }
