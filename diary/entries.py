@@ -30,6 +30,8 @@ from pydantic import (
     field_validator,
 )
 
+from diary import text
+
 MAX_DISTANCE_M = 100_000
 MAX_RELIEF_MINUTES = 720
 MAX_FUTURE = timedelta(hours=24)
@@ -120,6 +122,14 @@ class _EntryBase(BaseModel):
 
     id: uuid.UUID = Field(description="Client-chosen UUID; PUT with the same id replaces, never duplicates.")
     note: str = Field(default="", max_length=MAX_NOTE_CHARS, description="Free text from the patient.")
+
+    @field_validator("note", mode="before")
+    @classmethod
+    def _plain_note(cls, value: Any, info: ValidationInfo) -> Any:
+        # Line breaks as LF, no other control character (diary.text); a stored note was checked when saved.
+        if not isinstance(value, str) or info.context is STORED:
+            return value
+        return text.clean(value, "note", max_chars=MAX_NOTE_CHARS, multiline=True, strip=False)
 
 
 class Walk(_EntryBase):

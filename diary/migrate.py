@@ -22,3 +22,10 @@ def upgrade(db_url: str, revision: str = "head") -> None:
 def make_revision(db_url: str, message: str) -> None:
     """For developers: autogenerate a migration from the models."""
     command.revision(alembic_config(db_url), message=message, autogenerate=True)
+
+
+def heads() -> frozenset[str]:
+    """The revisions a database must be at to be current: the heads of the shipped migrations."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import accounts
+from diary import accounts, text
 from diary.models import Patient, SuspectedType
 
 
@@ -24,7 +24,11 @@ async def enrol_patient(
     resting_abi: float | None = None,
 ) -> tuple[Patient, str]:
     """Create a patient and a single-use enrolment code for their phone."""
-    name, clinic_number = name.strip(), clinic_number.strip()
+    try:
+        name = text.line(name, "name", text.NAME_CHARS)
+        clinic_number = text.line(clinic_number, "clinic_number", text.NUMBER_CHARS)
+    except text.TextError as exc:
+        raise PatientError(exc.field, exc.sentence) from None
     if not name:
         raise PatientError("name", "Enter the patient's name.")
     if not clinic_number:

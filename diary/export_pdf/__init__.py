@@ -35,6 +35,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -51,10 +52,13 @@ from .text import safe_text
 __all__ = ["EMPTY_WEEK", "clinic_pdf", "cover_order", "patient_pdf", "safe_text", "svg_for_fpdf", "write_clinic_pdf"]
 
 
-def patient_pdf(clinic_name: str, pw: PatientWeek, produced_at: datetime) -> bytes:
-    """One page: the weekly summary of one patient."""
+def patient_pdf(clinic_name: str, pw: PatientWeek, produced_at: datetime, clinician_notes: bool = True) -> bytes:
+    """One page: the weekly summary of one patient. The patient's own copy is made with
+    ``clinician_notes=False``: the notes (and who wrote them) are the team's working notes."""
     pdf = Doc(clinic_name, produced_at, f"Weekly summary {pw.week.label}: {pw.name}")
-    patient_page(pdf, safe_text(clinic_name), pw, produced_at)
+    if not clinician_notes:
+        pw = replace(pw, notes=[])
+    patient_page(pdf, safe_text(clinic_name), pw, produced_at, clinician_notes=clinician_notes)
     return bytes(pdf.output())
 
 

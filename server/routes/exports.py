@@ -76,7 +76,7 @@ async def patient_report(request: Request[Any, Any, Any], state: State, week: Fr
                            detail={"week": label, "format": "pdf"})
     from diary.export_pdf import patient_pdf  # fpdf2 is loaded only when a PDF is made
 
-    body = patient_pdf(clinic.name, summary, now)
+    body = patient_pdf(clinic.name, summary, now, clinician_notes=False)  # the team's notes are not the patient's
     return Response(body, media_type="application/pdf", headers={
         **NO_STORE, "content-disposition": f'attachment; filename="walking-diary-{label}.pdf"'})
 

@@ -45,7 +45,8 @@ SECRET = "test-secret-" + "x" * 40
 # Routes anyone may call, signed in or not, and why. A route with no guard must be here.
 PUBLIC_ROUTES = {
     "GET /": "the front door: sends a visitor to sign in, or a signed-in user to their home page",
-    "GET /healthz": "the load balancer's health check: answers ok and nothing else",
+    "GET /healthz": "the supervisor's liveness check: the process answers ok and nothing else",
+    "GET /readyz": "the load balancer's readiness check: the database answers and is migrated; no data",
     "GET /login": "the sign-in page",
     "POST /login": "signing in",
     "POST /logout": "signing out ends the session the request carries, if any",
