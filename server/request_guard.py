@@ -6,8 +6,9 @@
   control character once percent-decoded (a NUL, a tab, a newline), or bytes
   that are not UTF-8. No page or file has such a name, and a NUL reaches a
   file name (``/static/app.css%00.js``) or PostgreSQL (which refuses it) otherwise.
-- **A number no object has** answers 404: a path segment of digits beyond a
-  64-bit integer, which the database cannot even be asked about.
+- **A name nothing has** answers 404: a path segment of digits beyond a 64-bit
+  integer, which the database cannot even be asked about, or one longer than a
+  file name may be.
 - **A slow body** answers 408: the whole body is read before the handler runs,
   within ``Settings.client_timeout`` of the request's start. A client that
   trickles its body holds nothing but its own connection, never a database
@@ -31,6 +32,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Scopes, Send
 from diary.text import has_control
 
 BIGGEST_ID = 2**63 - 1
+MAX_SEGMENT = 255  # NAME_MAX: longer, and opening it as a file fails with ENAMETOOLONG
 BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
@@ -52,9 +54,12 @@ def bad_address(path: bytes, query: bytes) -> str | None:
     return None
 
 
-def impossible_id(path: str) -> bool:
-    """A path segment of digits (perhaps signed) that no 64-bit id can be."""
+def impossible_path(path: str) -> bool:
+    """A path segment no file or record can have: longer than a file name may be (255 bytes),
+    or digits (perhaps signed) that no 64-bit id can be."""
     for segment in path.split("/"):
+        if len(segment.encode("utf-8", "surrogateescape")) > MAX_SEGMENT:
+            return True
         digits = segment[1:] if segment[:1] in "-+" and len(segment) > 1 else segment
         if digits.isascii() and digits.isdigit() and (len(digits) > 19 or int(digits) > BIGGEST_ID):
             return True
@@ -76,7 +81,7 @@ class RequestGuard(ASGIMiddleware):
         problem = bad_address(raw_path, scope.get("query_string", b""))
         if problem:
             raise ClientException(detail=f"Bad request: {problem}.")
-        if impossible_id(scope["path"]):
+        if impossible_path(scope["path"]):
             raise NotFoundException()
         if scope["method"] not in BODYLESS or _announces_body(scope):
             receive = await self._whole_body(receive, started)

@@ -29,6 +29,7 @@ from server.auth import client_address, patient_of, patient_only, utcnow
 from server.errors import problems_response
 
 MAX_PAGE = 200
+MAX_OFFSET = 10**9  # beyond any diary; a bigger number would overflow the database's integer
 
 
 class EntryPage(BaseModel):
@@ -91,7 +92,7 @@ class _PutEntryOperation(Operation):
 async def list_entries(
     request: Request[Any, Any, Any], state: State,
     limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Annotated[int, Parameter(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response[EntryPage]:
     """The signed-in patient's walks and check-ins, newest first."""
     async with transaction(state.sessions) as db:

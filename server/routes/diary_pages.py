@@ -7,12 +7,12 @@ in-place delete and "show more". Pages with health data are never cached.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, Parameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -26,6 +26,7 @@ from server import forms
 from server.auth import client_address, patient_of, patient_only, utcnow
 
 PAGE = 20
+MAX_OFFSET = 10**9  # beyond any diary; a bigger number would overflow the database's integer
 NO_STORE = {"cache-control": "no-store"}
 
 
@@ -49,7 +50,8 @@ def _form_context(request: Request[Any, Any, Any], clinic: Clinic, values: dict[
 
 
 @get("/diary", guards=[patient_only])
-async def diary_home(request: HTMXRequest, state: State, offset: FromQuery[int] = 0) -> Template:
+async def diary_home(request: HTMXRequest, state: State,
+                     offset: Annotated[int, Parameter(le=MAX_OFFSET)] = 0) -> Template:
     async with transaction(state.sessions) as db:
         patient, clinic = await _context(db, request)
         entries = await store.list_entries(db, patient.id, limit=PAGE + 1, offset=max(offset, 0))
