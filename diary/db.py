@@ -79,7 +79,8 @@ def _tune_sqlite(engine: AsyncEngine, max_bytes: int | None = None) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
         if max_bytes:
-            page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
+            cursor.execute("PRAGMA page_size")
+            page_size = cursor.fetchone()[0]
             cursor.execute(f"PRAGMA max_page_count={max(1, int(max_bytes) // page_size)}")
         cursor.close()
         # Let SQLAlchemy's "begin" event below decide how transactions start.
