@@ -8,7 +8,6 @@ anyone sign in. Enrolment codes are stored hashed too, and are single-use.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,14 +20,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from diary import audit, text
-from diary.db import CODE_KEY
+from diary.codes import code_hash, code_hashes, new_enrolment_code
 from diary.models import AuthSession, Clinic, EnrolmentCode, Passkey, Patient, Role, User
 
 MAX_EMAIL = 320
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
-ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
-ENROLMENT_LENGTH = 10
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended costs
 # A real hash to verify against when the email is unknown, so a wrong email
@@ -131,25 +128,6 @@ def checked_name(name: str, field: str = "display_name") -> str:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def code_key(secret_key: str) -> bytes:
-    """The key enrolment, recovery and invitation codes are hashed with, derived from the secret key."""
-    return hmac.new(secret_key.encode(), b"walking-diary single-use codes v1", hashlib.sha256).digest()
-
-
-def code_hash(session: AsyncSession, code: str) -> str:
-    """A code as it is stored: HMAC-SHA256 with the key the session carries (``make_sessionmaker``).
-    A copy of the database alone gives no way to try the 49-bit codes offline."""
-    key = session.info.get(CODE_KEY)
-    if not key:
-        raise RuntimeError("this sessionmaker has no code key: make_sessionmaker(engine, code_key=...)")
-    return "hmac-sha256:" + hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
-
-
-def code_hashes(session: AsyncSession, code: str) -> list[str]:
-    """What a code may be stored as: keyed, or (issued before migration 0009) plain SHA-256."""
-    return [code_hash(session, code), "sha256:" + sha256(normalise_code(code))]
 
 
 async def get_or_create_clinic(session: AsyncSession, name: str, timezone: str = "Europe/London") -> Clinic:
@@ -312,16 +290,6 @@ async def change_password(session: AsyncSession, user: User, current: str, new: 
 
 
 # --- patients and enrolment -----------------------------------------------------
-
-
-def new_enrolment_code() -> str:
-    raw = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_LENGTH))
-    return f"{raw[:5]}-{raw[5:]}"
-
-
-def normalise_code(code: str) -> str:
-    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
-    return f"{cleaned[:5]}-{cleaned[5:]}"
 
 
 async def revoke_enrolment_codes(session: AsyncSession, patient: Patient, now: datetime) -> int:

@@ -115,7 +115,7 @@ def make_engine(url: str, *, echo: bool = False, sqlite_max_bytes: int | None = 
 
 def make_sessionmaker(engine: AsyncEngine, *, code_key: bytes | None = None) -> async_sessionmaker[AsyncSession]:
     """Sessions on ``engine``. ``code_key`` (from the secret key) is what enrolment and invitation
-    codes are hashed with (``diary.accounts.code_hash``); each session carries it in ``session.info``."""
+    codes are hashed with (``diary.codes.code_hash``); each session carries it in ``session.info``."""
     info = {CODE_KEY: code_key} if code_key else {}
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import accounts, audit
+from diary import accounts, audit, codes
 from diary.models import Clinic, Role, StaffInvite, User
 
 # An unknown or withdrawn invitation, and one for an email that already has an account, read the same.
@@ -40,9 +40,9 @@ async def invite(
         raise accounts.AccountError("email", "This person is already on your clinic's staff.")
     # Any other email, whether or not someone (a patient, another clinic's staff) has it,
     # gets the same answer: an invitation. One for an email in use cannot be accepted.
-    code = accounts.new_enrolment_code()
+    code = codes.new_enrolment_code()
     session.add(StaffInvite(clinic_id=admin.clinic_id, email=email, display_name=display_name, role=role,
-                            code_hash=accounts.code_hash(session, code), created_by=admin.id, created_at=now,
+                            code_hash=codes.code_hash(session, code), created_by=admin.id, created_at=now,
                             expires_at=now + valid_for))
     await audit.record(session, action="staff.invited", now=now, actor=admin, detail={"email": email, "role": role.value})
     return code
@@ -50,7 +50,7 @@ async def invite(
 
 async def accept_invite(session: AsyncSession, code: str, password: str, now: datetime) -> User:
     found = (await session.execute(select(StaffInvite).where(
-        StaffInvite.code_hash.in_(accounts.code_hashes(session, code))))).scalar_one_or_none()
+        StaffInvite.code_hash.in_(codes.code_hashes(session, code))))).scalar_one_or_none()
     if found is None or found.revoked_at is not None:
         raise accounts.AccountError("code", UNUSABLE, reason="unknown")
     if found.used_at is not None:

@@ -6,11 +6,11 @@ the session middleware, compression, routes, error pages. Nothing here runs at i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
-import logging
 
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from diary.accounts import code_key
+from diary.codes import code_key
 from diary.db import normalise_url, sqlite_url
 from diary.ratelimit import Limit
 
@@ -161,7 +161,7 @@ class Settings:
 
     @property
     def code_key(self) -> bytes:
-        """The key single-use codes are hashed with (``diary.accounts.code_hash``)."""
+        """The key single-use codes are hashed with (``diary.codes.code_hash``)."""
         return code_key(self.secret_key)
 
     @property

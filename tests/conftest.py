@@ -31,6 +31,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from diary import accounts, migrate, patients
+from diary.codes import code_key
 from diary.db import make_engine, make_sessionmaker, transaction
 from diary.models import Role
 from server.app import create_app
@@ -45,7 +46,7 @@ if os.environ.get("CI"):
 PASSWORD = "correct horse battery"
 SECRET_KEY = "test-secret-" + "x" * 40
 # Codes are hashed with a key from the secret key: the tests' sessions carry the test app's.
-CODE_KEY = accounts.code_key(SECRET_KEY)
+CODE_KEY = code_key(SECRET_KEY)
 PG_ENV = "DIARY_TEST_POSTGRES_URL"
 
 

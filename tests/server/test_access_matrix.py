@@ -20,7 +20,6 @@ meta-test says so.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from server.routes.account import signed_in_only
 from server.routes.clinic_admin import admin_only
 from server.settings import Settings
 from tests.server.access_fixtures import (
-    ADMINS, FILLERS, PATIENTS, SIGNED_IN, STAFF, USERS, Filled, Matrix, build, names_an_object, sign_in_everyone,
+    ADMINS, FILLERS, PATIENTS, SIGNED_IN, STAFF, USERS, Filled, Matrix, everyone_in, names_an_object,
 )
 
 SECRET = "test-secret-" + "x" * 40
@@ -168,12 +167,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("access-matrix")
-    shutil.copy(sqlite_template, folder / "diary.sqlite3")
-    settings = Settings(data_dir=folder, database_url=f"sqlite+aiosqlite:///{folder / 'diary.sqlite3'}", dev=True,
-                        secure_cookies=False, secret_key=SECRET)
-    built = build(settings)
-    clients = sign_in_everyone(built)
+    built, clients = everyone_in(tmp_path_factory.mktemp("access-matrix"), sqlite_template)
     built.objects["answers"] = []
     yield built
     for client in clients:

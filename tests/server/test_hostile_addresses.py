@@ -17,15 +17,13 @@ Found by a penetration test: 500s for ``/clinic/audit?to=9999-12-31``, ``?page=Â
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from server.settings import Settings
-from tests.server.access_fixtures import ADMINS, PATIENTS, STAFF, build, sign_in_everyone
-from tests.server.test_access_matrix import SECRET, Handler, audience, route_table
+from tests.server.access_fixtures import ADMINS, PATIENTS, STAFF, everyone_in
+from tests.server.test_access_matrix import Handler, audience, route_table
 
 HOSTILE = {
     "huge": "9" * 40,
@@ -66,12 +64,7 @@ def caller(handler: Handler) -> str:
 
 @pytest.fixture(scope="module")
 def people(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("hostile")
-    shutil.copy(sqlite_template, folder / "diary.sqlite3")
-    settings = Settings(data_dir=folder, database_url=f"sqlite+aiosqlite:///{folder / 'diary.sqlite3'}", dev=True,
-                        secure_cookies=False, secret_key=SECRET)
-    matrix = build(settings)
-    clients = sign_in_everyone(matrix)
+    matrix, clients = everyone_in(tmp_path_factory.mktemp("hostile"), sqlite_template)
     yield matrix
     for client in clients:
         client.__exit__(None, None, None)
