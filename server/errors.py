@@ -114,10 +114,10 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         return Response(content="Something went wrong on our side. Please try again.", status_code=500,
                         media_type="text/plain")
     headers = {"retry-after": str(RETRY_AFTER_S), "cache-control": "no-store"}
-    said = f"{OUTAGE_WORDS[kind]} Nothing was saved: please try again in a minute."
+    said = f"{OUTAGE_WORDS[kind]} Nothing was saved."
     if is_api(request):
-        return Response(content={"status_code": 503, "detail": said, "reason": kind}, status_code=503,
-                        headers=headers)
+        return Response(content={"status_code": 503, "detail": f"{said} Please try again in a minute.",
+                                 "reason": kind}, status_code=503, headers=headers)
     return Template(template_name="errors/503.html", status_code=503, headers=headers,
                     context={"user": None, "said": said})
 
