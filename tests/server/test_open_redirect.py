@@ -80,7 +80,8 @@ def test_the_sign_in_page_never_carries_a_hostile_next(browser, target: str) -> 
 
 
 def test_a_password_sign_in_goes_home_instead(browser, world) -> None:  # type: ignore[no-untyped-def]
-    for target in HOSTILE:
+    # A few of the addresses (each sign-in hashes a password); safe_next's own test takes them all.
+    for target in ("/\t/evil.example/", "/\\evil.example", "/%2F/evil.example", "\n//evil.example"):
         browser.client.cookies.clear()
         answer = browser.sign_in(world.emails["alice"], next=target)
         assert answer.history and lands_here(answer.history[0].headers["location"]), target

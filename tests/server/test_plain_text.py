@@ -74,13 +74,13 @@ def test_line_breaks_become_lf_and_a_single_line_field_refuses_them() -> None:
 # --- the API and the forms, on both databases ---------------------------------------------------
 
 
-@pytest.mark.parametrize("control", CONTROLS)
-def test_the_api_refuses_a_note_with_a_control_character_naming_the_field(alice, db_url, control):  # type: ignore[no-untyped-def]
-    body = walk(note=f"round the park{control}twice")
-    refused = alice.api("PUT", f"/api/v1/entries/{body['id']}", json=body)
-    assert refused.status_code == 422, refused.text
-    assert [e["field"] for e in refused.json()["errors"]] == ["note"]
-    assert "plain text" in refused.json()["errors"][0]["message"]
+def test_the_api_refuses_a_note_with_a_control_character_naming_the_field(alice, db_url):  # type: ignore[no-untyped-def]
+    for control in CONTROLS:
+        body = walk(note=f"round the park{control}twice")
+        refused = alice.api("PUT", f"/api/v1/entries/{body['id']}", json=body)
+        assert refused.status_code == 422, (repr(control), refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == ["note"]
+        assert "plain text" in refused.json()["errors"][0]["message"]
     assert rows(db_url, EntryRow) == []
 
 
