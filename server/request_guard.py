@@ -2,10 +2,11 @@
 
 ``RequestGuard`` is the outermost middleware:
 
-- **A malformed address** answers 400: a path or query string that holds a
-  control character once percent-decoded (a NUL, a tab, a newline), or bytes
-  that are not UTF-8. No page or file has such a name, and a NUL reaches a
-  file name (``/static/app.css%00.js``) or PostgreSQL (which refuses it) otherwise.
+- **A malformed address** answers 400: a path that holds a control character
+  once percent-decoded (a NUL, a tab, a newline), a query that holds one other
+  than the tab and line breaks a paste brings, or bytes that are not UTF-8. No
+  page or file has such a name, and a NUL would reach a file name
+  (``/static/app.css%00.js``) or PostgreSQL (which refuses it).
 - **A name nothing has** answers 404: a path segment of digits beyond a 64-bit
   integer, which the database cannot even be asked about, or one longer than a
   file name may be.
@@ -42,14 +43,15 @@ class SlowClient(HTTPException):
 
 
 def bad_address(path: bytes, query: bytes) -> str | None:
-    """Why this address (the raw path and query string, as sent) is refused, or None."""
-    for part in (path, query.replace(b"+", b" ")):
+    """Why this address (the raw path and query string, as sent) is refused, or None. A query
+    value may hold the tab and line breaks a paste from a spreadsheet brings; nothing else."""
+    for part, allowed in ((path, ""), (query.replace(b"+", b" "), "\t\r\n")):
         raw = unquote_to_bytes(part)
         try:
             decoded = raw.decode("utf-8")
         except UnicodeDecodeError:
             return "the address is not UTF-8"
-        if has_control(decoded):
+        if has_control(decoded.translate({ord(c): None for c in allowed})):
             return "the address holds a control character"
     return None
 
@@ -77,7 +79,8 @@ class RequestGuard(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         started = time.monotonic()
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+        # raw_path is the path as sent (some test clients leave the query on it).
+        raw_path = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")).split(b"?", 1)[0]
         problem = bad_address(raw_path, scope.get("query_string", b""))
         if problem:
             raise ClientException(detail=f"Bad request: {problem}.")

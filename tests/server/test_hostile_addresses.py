@@ -135,3 +135,9 @@ def test_a_snooze_of_superscript_days_is_refused_plainly(people) -> None:  # typ
                                    data={"action": "snooze", "days": days, "_csrf_token": nurse.token},
                                    follow_redirects=False)
         assert answer.status_code == 422 and "Snooze for 1 to 90 days" in answer.text, (days, answer.status_code)
+
+
+def test_a_search_pasted_with_a_tab_still_finds_the_patient(people) -> None:  # type: ignore[no-untyped-def]
+    """A clinic number copied from a spreadsheet brings a tab or a line break: not a malformed address."""
+    found = people.browsers["nurse"].client.get("/clinic?q=A-0%09%0D%0A")
+    assert found.status_code == 200 and "Alice" in found.text, found.text[:300]
