@@ -19,14 +19,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import audit
+from diary import audit, text
 from diary.clinics import default_emergency_number
+from diary.codes import code_hash, code_hashes, new_enrolment_code
 from diary.models import AuthSession, Clinic, EnrolmentCode, Passkey, Patient, Role, User
 
+MAX_EMAIL = 320
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
-ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
-ENROLMENT_LENGTH = 10
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended costs
 # A real hash to verify against when the email is unknown, so a wrong email
@@ -35,10 +35,11 @@ _DUMMY_HASH = _hasher.hash("walking-diary-timing-equaliser")
 
 
 class AccountError(ValueError):
-    """A problem a person can fix, with the field it concerns."""
+    """A problem a person can fix, with the field it concerns (and, for the audit log, a short reason)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, reason: str = ""):
         self.field = field
+        self.reason = reason
         super().__init__(message)
 
 
@@ -62,6 +63,37 @@ def check_password_rules(password: str, email: str = "") -> None:
     lowered = password.lower()
     if lowered in common_passwords() or (email and lowered == email.lower()):
         raise AccountError("password", "This password is too common. Please choose another.")
+    if len(set(password)) < 3:
+        raise AccountError("password", "This password is too easy to guess: use more than one or two different "
+                                       "characters. A short sentence is easy to remember.")
+    if guessable_from_context(password, email):
+        raise AccountError("password", "This password is too easy to guess: it is the name of this app, a word "
+                                       "of its own, or your email. Please choose another.")
+
+
+# Words an attacker tries first against this site: its own name and what it is about.
+PRODUCT_WORDS = frozenset({
+    "walkingdiary", "walking", "diary", "mydiary", "mywalkingdiary", "walkingdiaryapp", "claudication",
+    "intermittentclaudication", "claudicationdiary", "legpain", "walkingpain", "vascular", "vascularclinic",
+    "peripheralarterydisease", "arterydisease", "patient", "clinician", "clinic",
+})
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalpha())
+
+
+def guessable_from_context(password: str, email: str = "") -> bool:
+    """The app's own words, or the email (or its name part), give or take spaces, digits and punctuation."""
+    letters = _letters(password)
+    if not letters:
+        return False
+    if letters in PRODUCT_WORDS:
+        return True
+    if email:
+        local = email.split("@", 1)[0]
+        return letters in {_letters(email), _letters(local)} - {""}
+    return False
 
 
 def hash_password(password: str) -> str:
@@ -79,11 +111,31 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def checked_email(email: str) -> str:
+    """The email as kept (trimmed, lower case), or AccountError naming the field."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > MAX_EMAIL or text.has_control(email) or " " in email:
+        raise AccountError("email", "Enter an email address, like name@example.com.")
+    return email
+
+
+def checked_name(name: str, field: str = "display_name") -> str:
+    """A person's name as kept: one line of plain text, at most 200 characters."""
+    try:
+        return text.line(name, field)
+    except text.TextError as exc:
+        raise AccountError(field, exc.sentence) from None
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def get_or_create_clinic(session: AsyncSession, name: str, timezone: str = "Europe/London") -> Clinic:
+    try:
+        name = text.line(name, "clinic")
+    except text.TextError as exc:
+        raise AccountError("clinic", exc.sentence) from None
     clinic = (await session.execute(select(Clinic).where(Clinic.name == name))).scalar_one_or_none()
     if clinic is None:
         clinic = Clinic(name=name, timezone=timezone, emergency_number=default_emergency_number(timezone))
@@ -93,6 +145,8 @@ async def get_or_create_clinic(session: AsyncSession, name: str, timezone: str =
 
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    if text.has_control(email) or len(email) > MAX_EMAIL:
+        return None  # no account has such an email, and PostgreSQL would refuse a NUL in the query
     query = select(User).where(User.email == normalise_email(email))
     return (await session.execute(query)).scalar_one_or_none()
 
@@ -101,9 +155,8 @@ async def create_user(
     session: AsyncSession, *, clinic: Clinic, role: Role, email: str, password: str, now: datetime,
     display_name: str = "",
 ) -> User:
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 320:
-        raise AccountError("email", "Enter an email address, like name@example.com.")
+    email = checked_email(email)
+    display_name = checked_name(display_name)
     check_password_rules(password, email)
     if await user_by_email(session, email) is not None:
         raise AccountError("email", "An account with this email already exists.")
@@ -145,7 +198,7 @@ async def start_session(
         AuthSession(
             token_hash=sha256(token), user_id=user.id, created_at=now, last_seen_at=now,
             expires_at=now + policy.absolute, keep_signed_in=keep_signed_in,
-            user_agent=describe_device(user_agent), method=method,
+            user_agent=describe_device(user_agent), method=method, proved_at=now,
         )
     )
     await session.flush()
@@ -189,6 +242,22 @@ async def end_all_sessions(session: AsyncSession, user_id: int, keep_session_id:
     return result.rowcount or 0
 
 
+def proof_is_fresh(auth: AuthSession, now: datetime, window: timedelta) -> bool:
+    """Did the person prove it is them on this session (sign-in, password, passkey) within ``window``?"""
+    return auth.proved_at is not None and timedelta(0) <= now - auth.proved_at <= window
+
+
+async def mark_proved(session: AsyncSession, auth: AuthSession, now: datetime) -> None:
+    await session.execute(update(AuthSession).where(AuthSession.id == auth.id).values(proved_at=now))
+    auth.proved_at = now
+
+
+async def remove_passkeys(session: AsyncSession, user_id: int) -> int:
+    """Remove every passkey of the user; returns how many."""
+    result = await session.execute(delete(Passkey).where(Passkey.user_id == user_id))
+    return result.rowcount or 0
+
+
 async def sessions_of(session: AsyncSession, user_id: int) -> list[AuthSession]:
     """The user's signed-in sessions, most recently used first."""
     query = select(AuthSession).where(AuthSession.user_id == user_id).order_by(AuthSession.last_seen_at.desc())
@@ -224,16 +293,6 @@ async def change_password(session: AsyncSession, user: User, current: str, new: 
 # --- patients and enrolment -----------------------------------------------------
 
 
-def new_enrolment_code() -> str:
-    raw = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_LENGTH))
-    return f"{raw[:5]}-{raw[5:]}"
-
-
-def normalise_code(code: str) -> str:
-    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
-    return f"{cleaned[:5]}-{cleaned[5:]}"
-
-
 async def revoke_enrolment_codes(session: AsyncSession, patient: Patient, now: datetime) -> int:
     """Revoke every unused code of the patient; returns how many."""
     result = await session.execute(
@@ -252,7 +311,7 @@ async def issue_enrolment_code(
     await revoke_enrolment_codes(session, patient, now)
     code = new_enrolment_code()
     session.add(
-        EnrolmentCode(patient_id=patient.id, code_hash=sha256(code), created_by=created_by,
+        EnrolmentCode(patient_id=patient.id, code_hash=code_hash(session, code), created_by=created_by,
                       created_at=now, expires_at=now + valid_for)
     )
     await session.flush()
@@ -273,7 +332,7 @@ async def redeem_enrolment_code(
         await session.execute(
             select(EnrolmentCode, Patient)
             .join(Patient, Patient.id == EnrolmentCode.patient_id)
-            .where(EnrolmentCode.code_hash == sha256(normalise_code(code)))
+            .where(EnrolmentCode.code_hash.in_(code_hashes(session, code)))
         )
     ).first()
     if found is None:
@@ -328,7 +387,7 @@ async def _recover_account(session: AsyncSession, patient: Patient, email: str, 
                                                                        password_changed_at=now))
     user.password_hash, user.password_changed_at = new_hash, now
     await end_all_sessions(session, user.id)
-    await session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+    await remove_passkeys(session, user.id)
     return user
 
 

@@ -30,6 +30,8 @@ ACTIONS = (
     "enrolment.code_issued", "enrolment.code_revoked", "enrolment.code_used", "enrolment.code_refused",
     "enrolment.throttled", "data.downloaded", "erasure.requested", "erasure.cancelled", "erasure.confirmed",
     "erasure.declined", "audit.exported", "clinic.settings_changed", "patient.details_changed",
+    "access.not_found", "account.confirmed", "account.password_check_failed",
+    "account.password_check_throttled", "staff.join_refused",
 )
 
 
@@ -119,3 +121,12 @@ async def search(
              .outerjoin(Patient, and_(Patient.id == AuditEvent.patient_id, Patient.clinic_id == clinic_id))
              .where(*conditions).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset))
     return [AuditRow(e, u, p) for e, u, p in (await session.execute(query)).all()]
+
+
+async def unattributed(session: AsyncSession, since: datetime, limit: int = 10_000) -> list[AuditEvent]:
+    """Rows no clinic owns, newest first: failed sign-ins and throttling for emails that are no
+    account, refused invitations. No clinic's admin sees them; the service's operator does
+    (``diary audit-log``)."""
+    query = (select(AuditEvent).where(AuditEvent.clinic_id.is_(None), AuditEvent.at >= since)
+             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    return list((await session.execute(query)).scalars())

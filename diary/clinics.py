@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import audit
+from diary import audit, text
 from diary.models import Clinic, User
 
 # Emergency numbers by time zone: where a clinic's zone says which country it is
@@ -116,7 +116,10 @@ async def update_settings(session: AsyncSession, admin: User, *, name: str, time
     """Validate and save the admin's clinic settings; audit what changed (before and after)."""
     clinic = await session.get(Clinic, admin.clinic_id)
     assert clinic is not None
-    name = " ".join(name.split())
+    try:
+        name = " ".join(text.line(name, "name", MAX_NAME).split())
+    except text.TextError as exc:
+        raise ClinicError(exc.field, exc.sentence) from None
     if not name:
         raise ClinicError("name", "Enter the clinic's name.")
     if len(name) > MAX_NAME:

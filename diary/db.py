@@ -12,6 +12,8 @@ waiting for the busy timeout).
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +29,7 @@ from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "diary_read_only"  # an execution option: this transaction only reads
+CODE_KEY = "diary_code_key"  # in session.info: the key codes are hashed with
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -67,7 +70,7 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, max_bytes: int | None = None) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -75,6 +78,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
+        if max_bytes:
+            cursor.execute("PRAGMA page_size")
+            page_size = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA max_page_count={max(1, int(max_bytes) // page_size)}")
         cursor.close()
         # Let SQLAlchemy's "begin" event below decide how transactions start.
         dbapi_connection.isolation_level = None
@@ -86,7 +93,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, sqlite_max_bytes: int | None = None) -> AsyncEngine:
+    """An engine for ``url``. Errors never carry the statement's parameters
+    (``hide_parameters``): those are health data, and an error's text ends up in the log.
+    ``sqlite_max_bytes`` caps the size of a SQLite database (``PRAGMA max_page_count``):
+    past it, writes fail as on a full disk."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = make_url(url).database
@@ -94,15 +105,19 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
             url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            pool_size=8, max_overflow=8,
+            pool_size=8, max_overflow=8, hide_parameters=True,
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, sqlite_max_bytes)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                               hide_parameters=True)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, *, code_key: bytes | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``. ``code_key`` (from the secret key) is what enrolment and invitation
+    codes are hashed with (``diary.codes.code_hash``); each session carries it in ``session.info``."""
+    info = {CODE_KEY: code_key} if code_key else {}
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
 
 # Locks by engine, then by event loop (an asyncio.Lock belongs to one loop).
@@ -151,3 +166,62 @@ async def read_transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncI
     async with sessions() as session, session.begin():
         await session.connection(execution_options={READ_ONLY: True, "postgresql_readonly": True})
         yield session
+
+
+# --- when the database cannot answer ---------------------------------------------------
+
+DISK_FULL, UNAVAILABLE, BUSY = "disk_full", "database_unavailable", "database_busy"
+# SQLite's extended result codes (sqlite3.Error.sqlite_errorname), by what they mean for a request.
+_SQLITE_CODES = {"SQLITE_FULL": DISK_FULL, "SQLITE_IOERR": DISK_FULL, "SQLITE_CANTOPEN": UNAVAILABLE,
+                 "SQLITE_BUSY": BUSY, "SQLITE_LOCKED": BUSY, "SQLITE_READONLY": UNAVAILABLE}
+# PostgreSQL's SQLSTATE classes and codes: 08 connection exception, 57P operator intervention
+# (shutdown, "cannot connect now"), 53 insufficient resources (53100 disk full), 40001/40P01 would be
+# retries but are the app's own business, so they are not here.
+_PG_STATES = (("53100", DISK_FULL), ("08", UNAVAILABLE), ("57P", UNAVAILABLE), ("53", BUSY))
+
+
+_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT}
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    stack = [exc]
+    while stack and len(seen) < 12:
+        current = stack.pop()
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        stack.extend(x for x in (getattr(current, "orig", None), current.__cause__, current.__context__) if x)
+    return seen
+
+
+def unavailable(exc: BaseException) -> str | None:
+    """Why the database could not answer, when that is the trouble: ``disk_full``,
+    ``database_unavailable`` (down, restarting, unreachable) or ``database_busy`` (every
+    connection taken, a lock not granted in time). None for anything else, a bug included."""
+    from sqlalchemy import exc as sa_exc
+
+    for cause in _causes(exc):
+        name = getattr(cause, "sqlite_errorname", None)
+        if isinstance(name, str):
+            for prefix, kind in _SQLITE_CODES.items():
+                if name == prefix or name.startswith(prefix + "_"):
+                    return kind
+        state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if isinstance(state, str):
+            found = next((kind for prefix, kind in _PG_STATES if state.startswith(prefix)), None)
+            if found:
+                return found
+        if isinstance(cause, sa_exc.TimeoutError):  # the pool had no connection to give in time
+            return BUSY
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return UNAVAILABLE
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            return DISK_FULL
+        if isinstance(cause, (ConnectionError, TimeoutError, socket.gaierror)) or (
+                isinstance(cause, OSError) and cause.errno in _NETWORK_ERRNOS):
+            return UNAVAILABLE
+        if type(cause).__name__ in ("ConnectionDoesNotExistError", "InterfaceError") and \
+                "connection" in str(cause).lower() and "closed" in str(cause).lower():
+            return UNAVAILABLE
+    return None

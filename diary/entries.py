@@ -37,6 +37,8 @@ from pydantic import (
     field_validator,
 )
 
+from diary import text
+
 MAX_DISTANCE_M = 100_000
 MAX_RELIEF_MINUTES = 720
 MAX_FUTURE = timedelta(hours=24)
@@ -180,6 +182,14 @@ class _EntryBase(BaseModel):
         description="While walking: chest pain or tightness, much more out of breath than usual, heart racing "
                     "or pounding, feeling faint. [] = none of these; null = not asked.",
     )
+
+    @field_validator("note", mode="before")
+    @classmethod
+    def _plain_note(cls, value: Any, info: ValidationInfo) -> Any:
+        # Line breaks as LF, no other control character (diary.text); a stored note was checked when saved.
+        if not isinstance(value, str) or info.context is STORED:
+            return value
+        return text.clean(value, "note", max_chars=MAX_NOTE_CHARS, multiline=True, strip=False)
 
 
 class Walk(_EntryBase):

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import audit
+from diary import audit, text
 from diary.models import (
     AuthChallenge, AuthSession, EnrolmentCode, EntryRevision, EntryRow, EntryTombstone, ErasureRequest, Flag,
     FlagEvent, Measurement, Passkey, Patient, PatientDetailChange, PatientSummary, SuspectedType, User,
@@ -132,11 +132,12 @@ async def decline(session: AsyncSession, pending: Pending, admin: User, reason: 
                   address: str | None = None) -> bool:
     """Decline with a reason the patient will read. The reason stays on the request,
     not in the audit log."""
-    reason = reason.strip()
+    try:
+        reason = text.note(reason, "reason", MAX_REASON)
+    except text.TextError as exc:
+        raise ErasureError("reason", exc.sentence) from None
     if not reason:
         raise ErasureError("reason", "Say why: the patient will see this reason.")
-    if len(reason) > MAX_REASON:
-        raise ErasureError("reason", "Keep the reason under 2,000 characters.")
     if not await _decide(session, pending.request, DECLINED, admin, now, reason):
         return False
     await audit.record(session, action="erasure.declined", now=now, actor=admin, patient_id=pending.patient.id,

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import audit
+from diary import audit, text
 from diary.models import Measurement, MeasurementKind, Patient, User
 
 SIDES = ("left", "right")
@@ -91,11 +91,13 @@ def parse(kind: str, side: str, value: str, measured_on: str, note: str, today: 
         problems["measured_on"] = "Enter the date it was measured, like 2026-11-23."
     if when is not None and not date(1900, 1, 1) <= when <= today:
         problems["measured_on"] = "Enter a date that is not in the future."
-    if len(note) > 500:
-        problems["note"] = "Keep the note under 500 characters."
+    try:
+        note = text.note(note, "note", 500)
+    except text.TextError as exc:
+        problems["note"] = exc.sentence
     if problems:
         raise MeasurementError(problems)
-    return Measurement(kind=chosen, side=side or None, value=number, measured_on=when, note=note.strip())
+    return Measurement(kind=chosen, side=side or None, value=number, measured_on=when, note=note)
 
 
 async def add(session: AsyncSession, patient: Patient, m: Measurement, by: User | None, now: datetime,

@@ -33,3 +33,10 @@ def compare_type(ctx, inspected_column, metadata_column, inspected_type, metadat
             isinstance(getattr(t, "impl", t), String) for t in (inspected_type, metadata_type)):  # also sqlmodel's AutoString
         return False
     return None  # Alembic's own comparison
+
+
+def heads() -> frozenset[str]:
+    """The revisions a database must be at to be current: the heads of the shipped migrations."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())

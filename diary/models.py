@@ -128,6 +128,9 @@ class AuthSession(SQLModel, table=True):
     user_agent: str = Field(default="", max_length=200)
     # How this session signed in: "password", "passkey" or "enrolment".
     method: str = Field(default="password", max_length=16)
+    # When the person last proved it is them on this session (signing in, or typing the
+    # password again): adding a passkey needs a recent proof, not just the cookie.
+    proved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EntryRow(SQLModel, table=True):

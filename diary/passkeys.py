@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,8 @@ CHALLENGE_LIFETIME = timedelta(minutes=5)
 REGISTER, AUTHENTICATE = "register", "authenticate"
 KNOWN_TRANSPORTS = {t.value for t in AuthenticatorTransport}
 TRY_AGAIN = "Please try again."
+MAX_CREDENTIAL_ID = 1400
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -168,27 +171,35 @@ async def finish_registration(
 # --- authentication -----------------------------------------------------------------
 
 
-async def authentication_options(session: AsyncSession, rp: RelyingParty, now: datetime) -> tuple[str, dict[str, Any]]:
-    """Options for ``navigator.credentials.get()``: no account named, the phone offers its passkeys for this site."""
-    token, challenge = await _new_challenge(session, AUTHENTICATE, now, None)
+async def authentication_options(
+    session: AsyncSession, rp: RelyingParty, now: datetime, user: User | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Options for ``navigator.credentials.get()``. To sign in, no account is named and the phone
+    offers its passkeys for this site; to confirm a signed-in ``user``, only theirs are allowed."""
+    token, challenge = await _new_challenge(session, AUTHENTICATE, now, user.id if user else None)
+    allowed = [PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id))
+               for p in await for_user(session, user.id)] if user else None
     options = webauthn.generate_authentication_options(
         rp_id=rp.id, challenge=challenge, timeout=int(CHALLENGE_LIFETIME.total_seconds() * 1000),
-        user_verification=UserVerificationRequirement.REQUIRED,
+        user_verification=UserVerificationRequirement.REQUIRED, allow_credentials=allowed,
     )
     return token, _options_json(options)
 
 
 async def finish_authentication(
     session: AsyncSession, rp: RelyingParty, token: str, credential: dict[str, Any], now: datetime,
+    user_id: int | None = None,
 ) -> tuple[Passkey, User]:
-    """Verify a sign-in with a passkey; the passkey (its counter and last use updated) and its active user."""
-    challenge = await _consume_challenge(session, token, AUTHENTICATE, now)
+    """Verify a passkey: a sign-in, or (``user_id``) a signed-in person confirming it is them with
+    one of their own. The passkey (its counter and last use updated) and its active user."""
+    challenge = await _consume_challenge(session, token, AUTHENTICATE, now, user_id)
     credential_id = credential.get("id")
     found = None
-    if isinstance(credential_id, str) and credential_id:
+    if isinstance(credential_id, str) and 0 < len(credential_id) <= MAX_CREDENTIAL_ID \
+            and _BASE64URL.fullmatch(credential_id):
         found = (await session.execute(select(Passkey, User).join(User, User.id == Passkey.user_id)
                                        .where(Passkey.credential_id == credential_id))).first()
-    if found is None:
+    if found is None or (user_id is not None and found[0].user_id != user_id):
         raise PasskeyError("This passkey is not known here: it may have been removed. "
                            "Sign in with your email and password instead.", "credential_unknown")
     passkey, user = found

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import accounts, audit
+from diary import accounts, audit, text
 from diary.clinics import ClinicError, clean_phone
 from diary.models import Measurement, MeasurementKind, Patient, PatientDetailChange, SuspectedType, User
 
@@ -38,7 +38,11 @@ async def enrol_patient(
 ) -> tuple[Patient, str]:
     """Create a patient and a single-use enrolment code for their phone. A resting ABI
     given at enrolment is the patient's first measurement, dated today."""
-    name, clinic_number = name.strip(), clinic_number.strip()
+    try:
+        name = text.line(name, "name", text.NAME_CHARS)
+        clinic_number = text.line(clinic_number, "clinic_number", text.NUMBER_CHARS)
+    except text.TextError as exc:
+        raise PatientError(exc.field, exc.sentence) from None
     if not name:
         raise PatientError("name", "Enter the patient's name.")
     if not clinic_number:

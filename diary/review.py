@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import audit, flags, summary
+from diary import audit, flags, summary, text
 from diary.models import Flag, FlagStatus, Patient, User
 
 MAX_SNOOZE_DAYS = 90
@@ -31,9 +31,11 @@ async def act_on_flag(
     session: AsyncSession, patient: Patient, flag: Flag, user: User, action: str, now: datetime,
     note: str = "", days: str = "",
 ) -> Flag:
-    note = note.strip()
-    if len(note) > 2000:
-        raise ReviewError("note", "Keep the note under 2,000 characters.")
+    snooze_days: int | None = None
+    try:
+        note = text.note(note)
+    except text.TextError as exc:
+        raise ReviewError("note", exc.sentence) from None
     if action == "acknowledge":
         await flags.change_status(session, flag, FlagStatus.acknowledged, user.id, now, note)
     elif action == "resolve":
@@ -45,15 +47,16 @@ async def act_on_flag(
             raise ReviewError("note", "Write the note first.")
         await flags.add_note(session, flag, user.id, now, note)
     elif action == "snooze":
-        if not days.isdigit() or not 1 <= int(days) <= MAX_SNOOZE_DAYS:
+        snooze_days = text.whole_number(days.strip(), 1, MAX_SNOOZE_DAYS)
+        if snooze_days is None:
             raise ReviewError("days", f"Snooze for 1 to {MAX_SNOOZE_DAYS} days.")
-        await flags.snooze(session, flag, user.id, now, int(days))
+        await flags.snooze(session, flag, user.id, now, snooze_days)
     else:
         raise ReviewError("action", "Unknown action.")
     # The note itself is kept with the flag's history (erased with the patient);
     # the permanent log says only that there was one.
     await audit.record(session, action=f"flag.{action}", now=now, actor=user, patient_id=patient.id,
-                       detail={"flag_id": flag.id, "rule": flag.rule, "with_note": bool(note), "days": days or None})
+                       detail={"flag_id": flag.id, "rule": flag.rule, "with_note": bool(note), "days": snooze_days})
     await summary.refresh_flags(session, patient, now)
     return flag
 

@@ -7,8 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from diary import accounts, audit
+from diary import accounts, audit, codes
 from diary.models import Clinic, Role, StaffInvite, User
+
+# An unknown or withdrawn invitation, and one for an email that already has an account, read the same.
+UNUSABLE = "This invitation cannot be used. Ask your clinic's admin for a new one."
 
 
 async def list_staff(session: AsyncSession, clinic_id: int) -> list[User]:
@@ -27,16 +30,19 @@ async def invite(
     session: AsyncSession, admin: User, *, email: str, display_name: str, role: Role, now: datetime,
     valid_for: timedelta,
 ) -> str:
-    email = accounts.normalise_email(email)
-    if "@" not in email or len(email) > 320:
-        raise accounts.AccountError("email", "Enter an email address, like name@example.com.")
+    email = accounts.checked_email(email)
+    display_name = accounts.checked_name(display_name)
     if role not in (Role.clinician, Role.admin):
         raise accounts.AccountError("role", "Choose clinician or admin.")
-    if await accounts.user_by_email(session, email) is not None:
-        raise accounts.AccountError("email", "An account with this email already exists.")
-    code = accounts.new_enrolment_code()
-    session.add(StaffInvite(clinic_id=admin.clinic_id, email=email, display_name=display_name.strip(), role=role,
-                            code_hash=accounts.sha256(code), created_by=admin.id, created_at=now,
+    existing = await accounts.user_by_email(session, email)
+    if existing is not None and existing.clinic_id == admin.clinic_id and existing.is_staff:
+        # Only a colleague the admin already sees on the staff page is named as such.
+        raise accounts.AccountError("email", "This person is already on your clinic's staff.")
+    # Any other email, whether or not someone (a patient, another clinic's staff) has it,
+    # gets the same answer: an invitation. One for an email in use cannot be accepted.
+    code = codes.new_enrolment_code()
+    session.add(StaffInvite(clinic_id=admin.clinic_id, email=email, display_name=display_name, role=role,
+                            code_hash=codes.code_hash(session, code), created_by=admin.id, created_at=now,
                             expires_at=now + valid_for))
     await audit.record(session, action="staff.invited", now=now, actor=admin, detail={"email": email, "role": role.value})
     return code
@@ -44,20 +50,23 @@ async def invite(
 
 async def accept_invite(session: AsyncSession, code: str, password: str, now: datetime) -> User:
     found = (await session.execute(select(StaffInvite).where(
-        StaffInvite.code_hash == accounts.sha256(accounts.normalise_code(code))))).scalar_one_or_none()
+        StaffInvite.code_hash.in_(codes.code_hashes(session, code))))).scalar_one_or_none()
     if found is None or found.revoked_at is not None:
-        raise accounts.AccountError("code", "This invitation is not recognised. Ask your clinic's admin for a new one.")
+        raise accounts.AccountError("code", UNUSABLE, reason="unknown")
     if found.used_at is not None:
-        raise accounts.AccountError("code", "This invitation has already been used. Sign in instead.")
+        raise accounts.AccountError("code", "This invitation has already been used. Sign in instead.", reason="used")
     if now >= found.expires_at:
-        raise accounts.AccountError("code", "This invitation has expired. Ask your clinic's admin for a new one.")
+        raise accounts.AccountError("code", "This invitation has expired. Ask your clinic's admin for a new one.",
+                                    reason="expired")
+    if await accounts.user_by_email(session, found.email) is not None:
+        raise accounts.AccountError("code", UNUSABLE, reason="email_in_use")
     clinic = await session.get(Clinic, found.clinic_id)
     user = await accounts.create_user(session, clinic=clinic, role=found.role, email=found.email, password=password,
                                       now=now, display_name=found.display_name)
     claimed = await session.execute(update(StaffInvite).where(
         StaffInvite.id == found.id, StaffInvite.used_at.is_(None)).values(used_at=now))
     if claimed.rowcount != 1:
-        raise accounts.AccountError("code", "This invitation has already been used. Sign in instead.")
+        raise accounts.AccountError("code", "This invitation has already been used. Sign in instead.", reason="used")
     await audit.record(session, action="staff.joined", now=now, actor=user)
     return user
 

@@ -32,8 +32,16 @@ def utcnow() -> datetime:
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The client's address (uvicorn applies X-Forwarded-For only from trusted proxies)."""
+    """The client's address: the connection's, or the one a proxy named in DIARY_TRUSTED_PROXIES
+    forwarded (``diary serve`` has uvicorn believe X-Forwarded-For from those proxies only)."""
     return request.client.host if request.client else "unknown"
+
+
+def site_url(request: Request[Any, Any, Any]) -> str:
+    """The site's own address, for links that leave the app (letters, invitations, QR codes):
+    DIARY_PUBLIC_URL, never the request's Host header; only in development, the request's."""
+    settings: Settings = request.app.state.settings
+    return settings.public_url or str(request.base_url).rstrip("/")
 
 
 def session_cookie_name(settings: Settings) -> str:

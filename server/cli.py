@@ -11,11 +11,11 @@ import json
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from diary import accounts, demo, migrate, patients
-from diary.db import make_engine, make_sessionmaker, transaction
+from diary.db import make_engine, make_sessionmaker, read_transaction, transaction
 from diary.entries import EntryError, json_schema
 from diary.models import Role
 from server.settings import Settings, SettingsError
@@ -35,7 +35,7 @@ def _now() -> datetime:
 async def _with_sessions(settings: Settings, work):  # type: ignore[no-untyped-def]
     engine = make_engine(settings.db_url)
     try:
-        return await work(make_sessionmaker(engine))
+        return await work(make_sessionmaker(engine, code_key=settings.code_key))
     finally:
         await engine.dispose()
 
@@ -62,8 +62,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     gc.freeze()
     # A quiet start: this line says where the app is; uvicorn speaks up only for warnings and errors.
     print(f"Walking Diary is running on http://{args.host}:{args.port}/ (press Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True,
-                server_header=False, access_log=False)
+    # X-Forwarded-For and -Proto are believed from the proxies named in DIARY_TRUSTED_PROXIES only
+    # (uvicorn's default, 127.0.0.1, let any local process forge the address the limits count).
+    proxies = ",".join(settings.trusted_proxies)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or None, server_header=False, access_log=False)
     return 0
 
 
@@ -167,7 +170,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         engine = make_engine(settings.db_url)
-        sessions = make_sessionmaker(engine)
+        sessions = make_sessionmaker(engine, code_key=settings.code_key)
         scheduler = build_scheduler(sessions, settings.data_dir, await clinic_timezones(sessions))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -311,6 +314,28 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_log(args: argparse.Namespace) -> int:
+    """The audit rows no clinic owns (sign-in failures for unknown emails, ...), as CSV, for the operator."""
+    import csv
+
+    from diary import audit
+    from diary.exports import safe_cell
+
+    settings = _settings()
+    since = _now() - timedelta(days=args.days)
+
+    async def work(sessions):  # type: ignore[no-untyped-def]
+        async with read_transaction(sessions) as db:
+            return await audit.unattributed(db, since)
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(("at_utc", "action", "address", "detail"))
+    for event in asyncio.run(_with_sessions(settings, work)):
+        writer.writerow([safe_cell(v) for v in (event.at.isoformat(), event.action, event.address or "",
+                                                json.dumps(event.detail, sort_keys=True) if event.detail else "")])
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
@@ -370,6 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="put a backup in place of the SQLite database (stop the server first)")
     p.add_argument("src", help="a file written by diary backup")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("audit-log", help="print the audit rows no clinic owns (failed sign-ins for unknown "
+                                         "emails, refused invitations) as CSV, for the operator")
+    p.add_argument("--days", type=int, default=30, help="how far back (default 30)")
+    p.set_defaults(func=cmd_audit_log)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the interchange format")
     p.add_argument("--out", help="write to this file instead of stdout")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from litestar.datastructures import FormMultiDict
 
 from diary.entries import CheckIn, EntryError, Walk, parse_entry
+from diary.text import CONTROL_MESSAGE
 from diary.units import Unit, to_metres
 
 QUICK_DISTANCES = (50, 100, 200, 300, 500, 800, 1000, 1500)
@@ -56,6 +57,8 @@ CONTRADICTION = {
 # Tick-any groups: nothing ticked is "not answered" (null); "none" is an answer.
 GROUPS = ("infection_signs", "heart_symptoms", "cauda_equina_signs")
 NONE = "none"
+# A note with a tab, a NUL or another control character in it (diary.text).
+PLAIN_TEXT = "Please type the note as plain text: it holds a special character, such as a tab, that cannot be kept."
 # Where a problem with a derived field is shown on the form.
 SHOWN_AT = {"duration_min": "distance_m", "pain_onset_min": "pain_onset_m"}
 
@@ -130,7 +133,7 @@ def _validate(data: dict[str, Any], values: dict[str, Any], now: datetime) -> Fo
         errors: dict[str, str] = {}
         for name, message in exc.problems:
             shown = SHOWN_AT.get(name, name.split(".")[0])
-            errors.setdefault(shown, FRIENDLY.get(shown, message))
+            errors.setdefault(shown, PLAIN_TEXT if message == CONTROL_MESSAGE else FRIENDLY.get(shown, message))
         return FormResult(values=values, errors=errors)
 
 

@@ -6,13 +6,15 @@ lists them and a test checks that each one is documented there.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from diary.codes import code_key
 from diary.db import normalise_url, sqlite_url
 from diary.ratelimit import Limit
 
@@ -28,6 +30,14 @@ VARIABLES: dict[str, str] = {
     "DIARY_WEBAUTHN_ORIGIN": "The site's address as the browser sees it, like https://diary.example.org, for passkeys. "
                              "Unset: passkeys are off, except in development, where the request's own address is used.",
     "DIARY_WEBAUTHN_RP_ID": "The domain passkeys are bound to (default: the host of DIARY_WEBAUTHN_ORIGIN).",
+    "DIARY_PUBLIC_URL": "The site's address as patients and staff reach it, like https://diary.example.org: links in "
+                        "invitations, enrolment letters and QR codes are built from it, and requests for any other "
+                        "host are refused. Required outside development.",
+    "DIARY_TRUSTED_PROXIES": "Addresses (or networks) of the reverse proxies whose X-Forwarded-For and "
+                             "X-Forwarded-Proto are believed, comma-separated (default: none).",
+    "DIARY_CLIENT_TIMEOUT_S": "Seconds a client has to send a whole request body; a slower one gets 408 (default 20).",
+    "DIARY_SQLITE_MAX_MB": "Largest size the SQLite database may grow to, in MB; past it, writes answer 503 as on a "
+                           "full disk (default: no limit).",
 }
 
 DEV_SECRET = "development-only-secret-not-for-real-use-0000000000"
@@ -68,6 +78,31 @@ def _webauthn(env: Mapping[str, str], dev: bool) -> tuple[str, str]:
     return origin, rp_id
 
 
+def _public_url(env: Mapping[str, str], dev: bool) -> str:
+    url = (env.get("DIARY_PUBLIC_URL") or "").rstrip("/")
+    if not url:
+        if not dev:
+            raise SettingsError("DIARY_PUBLIC_URL must be set outside development, like https://diary.example.org: "
+                                "links are built from it and other hosts are refused")
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.path or parts.query or parts.fragment:
+        raise SettingsError(f"DIARY_PUBLIC_URL must be like https://diary.example.org, not {url!r}")
+    if parts.scheme == "http" and not dev:
+        raise SettingsError("DIARY_PUBLIC_URL must use https outside development")
+    return url
+
+
+def _proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = [p.strip() for p in (env.get("DIARY_TRUSTED_PROXIES") or "").split(",") if p.strip()]
+    for proxy in raw:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(f"DIARY_TRUSTED_PROXIES: {proxy!r} is not an address or a network") from None
+    return tuple(raw)
+
+
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -85,7 +120,7 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
 class Settings:
     data_dir: Path = Path("var")
     database_url: str = ""
-    secret_key: str = DEV_SECRET
+    secret_key: str = field(default=DEV_SECRET, repr=False)
     dev: bool = False
     secure_cookies: bool = True
     enrolment_code_valid: timedelta = timedelta(days=14)
@@ -106,6 +141,16 @@ class Settings:
     # Failed attempts allowed before answering 429 (counted in the database,
     # so across every app process): sign-in per address and per account, and
     # enrolment or invitation codes per address.
+    # The site's own address (links in letters and invitations; other hosts refused outside development).
+    public_url: str = ""
+    # Reverse proxies whose forwarded headers are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # A client that has not sent its whole body by then gets 408: nothing waits on it.
+    client_timeout: timedelta = timedelta(seconds=20)
+    # A cap on the SQLite database's size (None: only the disk's own).
+    sqlite_max_bytes: int | None = None
+    # A fresh proof (the password, or a passkey) is needed to add a passkey within this long.
+    fresh_proof: timedelta = timedelta(minutes=5)
     signin_address_limit: Limit = Limit(attempts=30, window=timedelta(minutes=15))
     signin_account_limit: Limit = Limit(attempts=10, window=timedelta(minutes=15))
     code_address_limit: Limit = Limit(attempts=10, window=timedelta(hours=1))
@@ -113,6 +158,11 @@ class Settings:
     @property
     def db_url(self) -> str:
         return normalise_url(self.database_url) if self.database_url else sqlite_url(self.data_dir)
+
+    @property
+    def code_key(self) -> bytes:
+        """The key single-use codes are hashed with (``diary.codes.code_hash``)."""
+        return code_key(self.secret_key)
 
     @property
     def cookie_prefix(self) -> str:
@@ -146,15 +196,24 @@ class Settings:
             except Exception as exc:
                 raise SettingsError(f"DIARY_DATABASE_URL is not usable: {exc}") from None
         webauthn_origin, webauthn_rp_id = _webauthn(env, dev)
+        secure_cookies = _bool(env, "DIARY_SECURE_COOKIES", not dev)
+        if not secure_cookies and not dev:
+            raise SettingsError("DIARY_SECURE_COOKIES=false is refused outside development: sessions would travel "
+                                "without HTTPS. Put the app behind HTTPS, or use DIARY_DEV=true on your own machine")
+        max_mb = _number(env, "DIARY_SQLITE_MAX_MB", 0, 1, 10_000_000) if env.get("DIARY_SQLITE_MAX_MB") else 0
         return cls(
             data_dir=Path(env.get("DIARY_DATA_DIR") or "var"),
             database_url=database_url,
             secret_key=secret,
             dev=dev,
-            secure_cookies=_bool(env, "DIARY_SECURE_COOKIES", not dev),
+            secure_cookies=secure_cookies,
             enrolment_code_valid=timedelta(days=_number(env, "DIARY_ENROLMENT_CODE_DAYS", 14, 1, 90)),
             max_body_bytes=int(_number(env, "DIARY_MAX_BODY_BYTES", 256 * 1024, 1024, 10 * 1024 * 1024)),
             default_speed_m_per_min=_number(env, "DIARY_DEFAULT_SPEED_M_PER_MIN", 50.0, 10, 150),
             webauthn_origin=webauthn_origin,
             webauthn_rp_id=webauthn_rp_id,
+            public_url=_public_url(env, dev),
+            trusted_proxies=_proxies(env),
+            client_timeout=timedelta(seconds=_number(env, "DIARY_CLIENT_TIMEOUT_S", 20, 0.1, 3600)),
+            sqlite_max_bytes=int(max_mb * 1024 * 1024) if max_mb else None,
         )

@@ -8,12 +8,14 @@ limit, the answer is 429 with ``Retry-After``, before any password is checked.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 from litestar import Request
 from litestar.response import Template
 
 from diary import ratelimit
+from diary.db import transaction
 from server.auth import client_address
 from server.settings import Settings
 
@@ -34,11 +36,23 @@ def wait_words(seconds: int) -> str:
     return "a minute" if minutes <= 1 else f"{minutes} minutes"
 
 
+def too_many_words(retry_after: int) -> str:
+    return f"Too many attempts. For your safety, please wait {wait_words(retry_after)} and try again."
+
+
 def too_many(template: str, context: dict[str, Any], retry_after: int, field: str | None = None) -> Template:
     """The form again, with a plain message, as 429 with Retry-After."""
-    message = f"Too many attempts. For your safety, please wait {wait_words(retry_after)} and try again."
+    message = too_many_words(retry_after)
     context = {**context, "error": message}
     if field:
         context["errors"] = {**context.get("errors", {}), field: message}
     return Template(template, status_code=429, context=context,
                     headers={"retry-after": str(retry_after), "cache-control": "no-store"})
+
+
+async def take(sessions: Any, limits: list[tuple[str, ratelimit.Limit]], now: datetime) -> int | None:
+    """Count an attempt before it is tried, committed at once (``diary.ratelimit.take``): seconds
+    to wait when it went past a limit, else None. Give a success back with ``ratelimit.give_back``."""
+    async with transaction(sessions) as db:
+        return await ratelimit.take(db, limits, now)
+

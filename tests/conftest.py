@@ -31,6 +31,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from diary import accounts, migrate, patients
+from diary.codes import code_key
 from diary.db import make_engine, make_sessionmaker, transaction
 from diary.models import Role
 from server.app import create_app
@@ -43,6 +44,9 @@ if os.environ.get("CI"):
     hypothesis.settings.load_profile("ci")
 
 PASSWORD = "correct horse battery"
+SECRET_KEY = "test-secret-" + "x" * 40
+# Codes are hashed with a key from the secret key: the tests' sessions carry the test app's.
+CODE_KEY = code_key(SECRET_KEY)
 PG_ENV = "DIARY_TEST_POSTGRES_URL"
 
 
@@ -123,7 +127,7 @@ def db_url(backend: str, tmp_path: Path, sqlite_template: Path, request: pytest.
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path, database_url=db_url, dev=True, secure_cookies=False,
-                    secret_key="test-secret-" + "x" * 40)
+                    secret_key=SECRET_KEY)
 
 
 def run_db(url: str, work):  # type: ignore[no-untyped-def]
@@ -132,7 +136,7 @@ def run_db(url: str, work):  # type: ignore[no-untyped-def]
     async def go():  # type: ignore[no-untyped-def]
         engine = make_engine(url)
         try:
-            async with transaction(make_sessionmaker(engine)) as db:
+            async with transaction(make_sessionmaker(engine, code_key=CODE_KEY)) as db:
                 return await work(db)
         finally:
             await engine.dispose()

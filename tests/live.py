@@ -57,14 +57,17 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(data_dir: Path, *args: str, database_url: str | None = None) -> Iterator[LiveServer]:
+def live_server(data_dir: Path, *args: str, database_url: str | None = None, env: dict[str, str] | None = None,
+                log_path: Path | None = None) -> Iterator[LiveServer]:
     """``diary serve`` on a free loopback port until the block ends (stopped with SIGTERM if still running).
-    Its output is appended to ``data_dir/server.log``, so a restart keeps the first run's lines."""
+    Its output is appended to ``data_dir/server.log`` (or ``log_path``), so a restart keeps the first
+    run's lines. ``env`` adds variables to the development environment."""
     port = free_port()
-    log_path = data_dir / "server.log"
+    log_path = log_path or data_dir / "server.log"
     with log_path.open("a") as log:
         server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port), *args],
-                                  env=live_env(data_dir, database_url), stdout=log, stderr=subprocess.STDOUT)
+                                  env={**live_env(data_dir, database_url), **(env or {})}, stdout=log,
+                                  stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30

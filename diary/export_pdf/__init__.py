@@ -35,6 +35,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -51,10 +52,15 @@ from .text import safe_text
 __all__ = ["EMPTY_WEEK", "clinic_pdf", "cover_order", "patient_pdf", "safe_text", "svg_for_fpdf", "write_clinic_pdf"]
 
 
-def patient_pdf(clinic_name: str, pw: PatientWeek, produced_at: datetime, *, clinic_phone: str = "") -> bytes:
-    """One page: the weekly summary of one patient (with the clinic's phone number, when set)."""
+def patient_pdf(clinic_name: str, pw: PatientWeek, produced_at: datetime, *, clinic_phone: str = "",
+                clinician_notes: bool = True) -> bytes:
+    """One page: the weekly summary of one patient (with the clinic's phone number, when set).
+    The patient's own copy is made with ``clinician_notes=False``: the notes (and who
+    wrote them) are the team's working notes."""
     pdf = Doc(clinic_name, produced_at, f"Weekly summary {pw.week.label}: {pw.name}", clinic_phone)
-    patient_page(pdf, safe_text(clinic_name), pw, produced_at)
+    if not clinician_notes:
+        pw = replace(pw, notes=[])
+    patient_page(pdf, safe_text(clinic_name), pw, produced_at, clinician_notes=clinician_notes)
     return bytes(pdf.output())
 
 

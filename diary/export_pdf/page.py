@@ -35,7 +35,8 @@ DEFINITIONS = (
 )
 
 
-def patient_page(pdf: Doc, clinic_name: str, pw: PatientWeek, produced_at: datetime) -> None:
+def patient_page(pdf: Doc, clinic_name: str, pw: PatientWeek, produced_at: datetime,
+                 clinician_notes: bool = True) -> None:
     week = pw.week
     tz = week.timezone
     if pdf.fresh_page:
@@ -133,7 +134,8 @@ def patient_page(pdf: Doc, clinic_name: str, pw: PatientWeek, produced_at: datet
     pdf.set_y(pdf.get_y() + 3)
 
     _flags_section(pdf, pw)
-    _notes_section(pdf, pw)
+    if clinician_notes:  # the clinic's copy; the patient's own PDF leaves the team's notes out
+        _notes_section(pdf, pw)
 
     # Definitions above the footer.
     pdf.rule(FOOTER_TOP - 1, grey=160)

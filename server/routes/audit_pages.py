@@ -27,6 +27,7 @@ from diary import audit
 from diary.db import transaction
 from diary.exports import safe_cell
 from diary.models import Clinic, User
+from diary.text import whole_number
 from server.auth import client_address, utcnow
 from server.routes.clinic_admin import admin_only
 
@@ -44,8 +45,11 @@ def _day(value: str, timezone: str, errors: dict[str, str], field: str, days_aft
         return None
     try:
         day = date.fromisoformat(value) + timedelta(days=days_after)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or the day after 9999-12-31
         errors[field] = "Enter a date like 2026-11-30."
+        return None
+    if not 1900 <= day.year <= 2999:  # outside these, turning a clinic's day into UTC can overflow
+        errors[field] = "Enter a date between the years 1900 and 2999."
         return None
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
 
@@ -64,8 +68,7 @@ def read_filter(request: Request[Any, Any, Any], timezone: str) -> tuple[audit.A
 
 
 def _page_number(request: Request[Any, Any, Any]) -> int:
-    raw = request.query_params.get("page") or "1"
-    return max(1, min(100_000, int(raw))) if raw.isdigit() else 1
+    return whole_number(request.query_params.get("page"), 1, 100_000) or 1
 
 
 @get("/clinic/audit", guards=[admin_only])

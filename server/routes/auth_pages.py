@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
@@ -12,6 +13,7 @@ from litestar.response import Redirect, Template
 from diary import accounts, audit, ratelimit
 from diary.db import transaction
 from diary.models import User
+from diary.text import has_control
 from server import throttle
 from server.auth import (
     cleared_session_cookie, client_address, session_cookie, session_cookie_name, session_policy, utcnow,
@@ -25,11 +27,29 @@ def home_for(user: User) -> str:
     return "/clinic" if user.is_staff else "/diary"
 
 
+MAX_NEXT = 2000
+_HERE = "https://diary.invalid"
+
+
+def _same_site_path(text: str) -> bool:
+    """A path on this site, as a browser reads it too: the browser drops tabs and line
+    breaks anywhere and takes a backslash for a slash, so ``/\t/evil`` and ``/\\evil``
+    both mean ``//evil``, another host. Any control character or backslash is refused,
+    then the path must begin with exactly one slash."""
+    if has_control(text) or "\\" in text or not text.startswith("/") or text.startswith("//"):
+        return False
+    resolved = urlsplit(urljoin(_HERE + "/", text))
+    return f"{resolved.scheme}://{resolved.netloc}" == _HERE
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never another host (open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Where to go after signing in: a path on this site, or None (never another host: an open
+    redirect). Checked as sent and once and twice percent-decoded, so ``/%2F/evil`` and
+    ``/%252F/evil`` are refused as well, whatever a proxy or a browser decodes on the way."""
+    if not target or len(target) > MAX_NEXT:
+        return None
+    decoded = [target, unquote(target), unquote(unquote(target))]
+    return target if all(_same_site_path(d) for d in decoded) else None
 
 
 async def signed_in_response(
@@ -71,13 +91,14 @@ async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
                "for_staff": for_staff(target)}
     limits = throttle.signin_limits(request, settings, email)
     now, address = utcnow(), client_address(request)
+    wait = await throttle.take(state.sessions, limits, now)
     async with transaction(state.sessions) as db:
-        wait = await ratelimit.blocked(db, limits, now)
         if wait is not None:
             await audit.record(db, action="signin.throttled", now=now, address=address)
             return throttle.too_many("auth/login.html", context, wait)
         user = await accounts.authenticate(db, email, password) if email and password else None
         if user is not None:
+            await ratelimit.give_back(db, limits, now)
             await audit.record(db, action="signin.succeeded", now=now, actor=user, address=address,
                                detail={"method": "password"})
             # A patient signing in on the clinic's sign-in page goes to their diary, not to a 404.
@@ -85,7 +106,6 @@ async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
                 target = None
             return await signed_in_response(request, db, settings, user, keep and not user.is_staff,
                                              target or home_for(user))
-        await ratelimit.record_failure(db, limits, now)
         # The account is named in the log only when the email is one; a typo
         # (or a password typed into the email box) is not written down.
         known = await accounts.user_by_email(db, email) if email else None
@@ -128,28 +148,29 @@ async def enrol(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     context = {"user": None, "values": values, "errors": errors}
     limits = throttle.code_limits(request, state.settings)
     if not errors:
-        now = utcnow()
-        async with transaction(state.sessions) as db:
-            wait = await ratelimit.blocked(db, limits, now)
-            if wait is not None:
-                await audit.record(db, action="enrolment.throttled", now=now, address=client_address(request))
-                return throttle.too_many("auth/enrol.html", context, wait, field="code")
+        now, address = utcnow(), client_address(request)
+        wait = await throttle.take(state.sessions, limits, now)
+        if wait is not None:
+            async with transaction(state.sessions) as db:
+                await audit.record(db, action="enrolment.throttled", now=now, address=address)
+            return throttle.too_many("auth/enrol.html", context, wait, field="code")
         try:
             async with transaction(state.sessions) as db:
                 user = await accounts.redeem_enrolment_code(db, values["code"], values["email"], password, now,
-                                                            address=client_address(request))
+                                                            address=address)
+                await ratelimit.give_back(db, limits, now)
                 return await signed_in_response(request, db, state.settings, user, False, "/diary?welcome=1",
                                                  method="enrolment")
         except accounts.AccountError as exc:
             errors[exc.field] = str(exc)
-            if exc.field in ("code", "email"):
-                # A wrong code (or, with a recovery code, the wrong email) counts
-                # against the address; in its own transaction, because the
-                # failed redemption's was rolled back.
-                async with transaction(state.sessions) as db:
-                    await ratelimit.record_failure(db, limits, now)
-                    await audit.record(db, action="enrolment.code_refused", now=now,
-                                       address=client_address(request))
+            # A wrong code (or, with a recovery code, the wrong email) stays counted against
+            # the address; any other mistake (a common password) is given back. In a
+            # transaction of its own: the failed redemption's was rolled back.
+            async with transaction(state.sessions) as db:
+                if exc.field in ("code", "email"):
+                    await audit.record(db, action="enrolment.code_refused", now=now, address=address)
+                else:
+                    await ratelimit.give_back(db, limits, now)
     return Template("auth/enrol.html", status_code=422, context=context)
 
 

@@ -13,11 +13,11 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from diary import accounts, ratelimit, staff
+from diary import accounts, audit, ratelimit, staff
 from diary.db import transaction
 from diary.models import Clinic, Role, User
 from server import throttle
-from server.auth import staff_only, utcnow
+from server.auth import client_address, site_url, staff_only, utcnow
 from server.routes.auth_pages import signed_in_response
 
 NO_STORE = {"cache-control": "no-store"}
@@ -57,7 +57,7 @@ async def invite(request: Request[Any, Any, Any], state: State) -> Template:
                                       role=role, now=utcnow(), valid_for=INVITE_VALID)
     except accounts.AccountError as exc:
         return await _page(request, state, status=422, values=values, errors={exc.field: str(exc)})
-    url = f"{str(request.base_url).rstrip('/')}/join?code={code}"
+    url = f"{site_url(request)}/join?code={code}"
     return await _page(request, state, invited={"email": values["email"], "code": code, "url": url})
 
 
@@ -108,20 +108,25 @@ async def join(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     context = {"user": None, "values": values, "errors": errors}
     limits = throttle.code_limits(request, state.settings)
     if not errors:
-        now = utcnow()
-        async with transaction(state.sessions) as db:
-            wait = await ratelimit.blocked(db, limits, now)
-            if wait is not None:
-                return throttle.too_many("auth/join.html", context, wait, field="code")
+        now, address = utcnow(), client_address(request)
+        wait = await throttle.take(state.sessions, limits, now)
+        if wait is not None:
+            return throttle.too_many("auth/join.html", context, wait, field="code")
         try:
             async with transaction(state.sessions) as db:
                 user = await staff.accept_invite(db, values["code"], password, now)
+                await ratelimit.give_back(db, limits, now)
                 return await signed_in_response(request, db, state.settings, user, False, "/clinic")
         except accounts.AccountError as exc:
             errors[exc.field] = str(exc)
-            if exc.field == "code":
-                async with transaction(state.sessions) as db:
-                    await ratelimit.record_failure(db, limits, now)
+            async with transaction(state.sessions) as db:
+                if exc.field != "code":  # a common password: not a guess at a code
+                    await ratelimit.give_back(db, limits, now)
+                else:
+                    # With why, for the operator only: no clinic's admin sees it, since "this email has
+                    # an account" is exactly what an invitation must not tell the admin who sent it.
+                    await audit.record(db, action="staff.join_refused", now=now, address=address,
+                                       detail={"reason": exc.reason or "refused"})
     return Template("auth/join.html", status_code=422, context=context)
 
 

@@ -20,7 +20,8 @@ from diary.db import read_transaction, transaction
 from diary.entries import CheckIn, Walk
 from diary.clinics import Contact
 from diary.models import Clinic, EnrolmentCode, MeasurementKind, Patient, PatientSummary, Role, User
-from server.auth import client_address, staff_only, utcnow
+from diary.text import whole_number
+from server.auth import client_address, site_url, staff_only, utcnow
 from server.routes.clinic_measurements import section_context
 from server.qr import enrolment_qr
 from server.routes.patient_details import check_details, read_details
@@ -81,17 +82,20 @@ async def patient_page(request: Request[Any, Any, Any], state: State, patient_id
 
 
 def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return whole_number(text, 0, 1_000_000)
 
 
 @post("/clinic/patients/{patient_id:int}/sessions/end", guards=[staff_only])
 async def end_patient_sessions(request: Request[Any, Any, Any], state: State, patient_id: FromPath[int]) -> Redirect:
-    """A lost or shared phone: sign the patient out everywhere (the diary is kept)."""
+    """A lost or shared phone: sign the patient out everywhere and remove their passkeys, which
+    would sign the phone's holder back in (the diary is kept)."""
     async with transaction(state.sessions) as db:
         patient = await _patient(db, request.user, patient_id)
         ended = await accounts.end_all_sessions(db, patient.user_id) if patient.user_id else 0
+        removed = await accounts.remove_passkeys(db, patient.user_id) if patient.user_id else 0
         await audit.record(db, action="patient.sessions_ended", now=utcnow(), actor=request.user,
-                           patient_id=patient.id, detail={"ended": ended}, address=client_address(request))
+                           patient_id=patient.id, detail={"ended": ended, "passkeys_removed": removed},
+                           address=client_address(request))
     return Redirect(path=f"/clinic/patients/{patient_id}?signed_out={ended}#enrol-h", status_code=303)
 
 
@@ -147,7 +151,7 @@ async def mark_reviewed(request: Request[Any, Any, Any], state: State, patient_i
 
 
 def _enrol_url(request: Request[Any, Any, Any], code: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/enrol?code={code}"
+    return f"{site_url(request)}/enrol?code={code}"
 
 
 def _code_page(request: Request[Any, Any, Any], patient: Patient, clinic: Clinic, code: str,

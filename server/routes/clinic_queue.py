@@ -51,7 +51,7 @@ async def clinic_home(request: HTMXRequest, state: State) -> Template:
     user: User = request.user
     params = request.query_params
     flt = summary.PatientFilter(
-        search=(params.get("q") or "")[:100], severity=params.get("severity") or "",
+        search=(params.get("q") or "").strip()[:100], severity=params.get("severity") or "",
         diagnosis=params.get("diagnosis") or "", not_reviewed_days=_int(params.get("not_reviewed"), None, 0, 3650),
     )
     queue_page = _int(params.get("queue_page"), 1, 1) or 1

@@ -12,12 +12,12 @@ to keep (``_save``). A new entry's form is create-only: sent twice, it saves onc
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, Parameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -34,6 +34,7 @@ from server import forms, versions
 from server.auth import client_address, patient_of, patient_only, utcnow
 
 PAGE = 20
+MAX_OFFSET = 10**9  # beyond any diary; a bigger number would overflow the database's integer
 NO_STORE = {"cache-control": "no-store"}
 
 
@@ -116,7 +117,8 @@ async def _save(db: Any, request: Request[Any, Any, Any], patient: Patient, entr
 
 
 @get("/diary", guards=[patient_only])
-async def diary_home(request: HTMXRequest, state: State, offset: FromQuery[int] = 0) -> Template:
+async def diary_home(request: HTMXRequest, state: State,
+                     offset: Annotated[int, Parameter(le=MAX_OFFSET)] = 0) -> Template:
     async with transaction(state.sessions) as db:
         patient, clinic, zone = await _context(db, request)
         entries = await store.list_entries(db, patient.id, limit=PAGE + 1, offset=max(offset, 0))

@@ -79,7 +79,8 @@ async def patient_report(request: Request[Any, Any, Any], state: State, week: Fr
                            detail={"week": label, "format": "pdf"})
     from diary.export_pdf import patient_pdf  # fpdf2 is loaded only when a PDF is made
 
-    body = patient_pdf(clinic.name, summary, now, clinic_phone=clinic.phone)
+    # The team's notes are not the patient's.
+    body = patient_pdf(clinic.name, summary, now, clinic_phone=clinic.phone, clinician_notes=False)
     return Response(body, media_type="application/pdf", headers={
         **NO_STORE, "content-disposition": f'attachment; filename="walking-diary-{label}.pdf"'})
 

@@ -64,9 +64,17 @@ async def ceremony_body(request: Request[Any, Any, Any]) -> tuple[str, dict[str,
 # --- adding and removing (signed in) ---------------------------------------------------
 
 
+NEEDS_PROOF = ("To add a passkey, first confirm it is you: type your password, or use a passkey you "
+               "already have. Then add the new one within a few minutes.")
+
+
 @post("/account/passkeys/register/begin", guards=[signed_in_only], status_code=200)
 async def register_begin(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    """Only with a fresh proof (signed in, or the password or a passkey, in the last few
+    minutes): a stolen session cookie alone cannot add a passkey that outlives it."""
     rp = relying_party(request, state.settings)
+    if not accounts.proof_is_fresh(request.scope["auth"], utcnow(), state.settings.fresh_proof):
+        return Response(content={"error": NEEDS_PROOF, "needs_proof": True}, status_code=403, headers=NO_STORE)
     async with transaction(state.sessions) as db:
         token, options = await passkeys.registration_options(db, rp, request.user, utcnow())
     return Response(content={"token": token, "publicKey": options}, headers=NO_STORE)
@@ -126,14 +134,12 @@ async def signin_finish(request: Request[Any, Any, Any], state: State) -> Respon
     # Failed passkeys count against the address with failed passwords: one budget for guessing.
     limits = throttle.signin_limits(request, settings, "")
     parsed = await ceremony_body(request)
+    wait = await throttle.take(state.sessions, limits, now)
     async with transaction(state.sessions) as db:
-        wait = await ratelimit.blocked(db, limits, now)
         if wait is not None:
             await audit.record(db, action="signin.throttled", now=now, address=address, detail={"method": "passkey"})
-            return refused(f"Too many attempts. For your safety, please wait {throttle.wait_words(wait)} "
-                           "and try again.", 429, {"retry-after": str(wait)})
+            return refused(throttle.too_many_words(wait), 429, {"retry-after": str(wait)})
         if parsed is None:
-            await ratelimit.record_failure(db, limits, now)
             await audit.record(db, action="signin.failed", now=now, address=address,
                                detail={"method": "passkey", "reason": "malformed"})
             return refused(NOT_JSON, 400)
@@ -142,12 +148,12 @@ async def signin_finish(request: Request[Any, Any, Any], state: State) -> Respon
             passkey, user = await passkeys.finish_authentication(db, rp, token, credential, now)
         except passkeys.PasskeyError as exc:
             # Returned, not raised, so the challenge stays used and the failure is counted and audited.
-            await ratelimit.record_failure(db, limits, now)
             known = await db.get(User, exc.passkey.user_id) if exc.passkey else None
             await audit.record(db, action="signin.failed", now=now, actor=known, address=address,
                                detail={"method": "passkey", "reason": exc.reason,
                                        **({"passkey_id": exc.passkey.id} if exc.passkey else {})})
             return refused(str(exc))
+        await ratelimit.give_back(db, limits, now)
         await audit.record(db, action="signin.succeeded", now=now, actor=user, address=address,
                            detail={"method": "passkey", "passkey_id": passkey.id})
         target = safe_next(body.get("next") if isinstance(body.get("next"), str) else None) or home_for(user)
@@ -156,4 +162,48 @@ async def signin_finish(request: Request[Any, Any, Any], state: State) -> Respon
     return Response(content={"redirect": target}, headers=NO_STORE, cookies=signed_in.cookies)
 
 
-PASSKEY_ROUTES = [register_begin, register_finish, remove_passkey, signin_begin, signin_finish]
+# --- confirming it is you with a passkey you have (before adding another) ------------------
+
+
+@post("/account/confirm/passkey/begin", guards=[signed_in_only], status_code=200)
+async def confirm_begin(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    rp = relying_party(request, state.settings)
+    async with transaction(state.sessions) as db:
+        if not await passkeys.for_user(db, request.user.id):
+            raise NotFoundException()
+        token, options = await passkeys.authentication_options(db, rp, utcnow(), user=request.user)
+    return Response(content={"token": token, "publicKey": options}, headers=NO_STORE)
+
+
+@post("/account/confirm/passkey/finish", guards=[signed_in_only], status_code=200)
+async def confirm_finish(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    """One of the person's own passkeys, verified: the session counts as freshly proved."""
+    rp = relying_party(request, state.settings)
+    user: User = request.user
+    now, address = utcnow(), client_address(request)
+    limits = throttle.signin_limits(request, state.settings, user.email)
+    parsed = await ceremony_body(request)
+    wait = await throttle.take(state.sessions, limits, now)
+    async with transaction(state.sessions) as db:
+        if wait is not None:
+            await audit.record(db, action="account.password_check_throttled", now=now, actor=user, address=address,
+                               detail={"for": "add_passkey", "method": "passkey"})
+            return refused(throttle.too_many_words(wait), 429, {"retry-after": str(wait)})
+        if parsed is None:
+            return refused(NOT_JSON, 400)
+        token, credential, _ = parsed
+        try:
+            passkey, _ = await passkeys.finish_authentication(db, rp, token, credential, now, user_id=user.id)
+        except passkeys.PasskeyError as exc:
+            await audit.record(db, action="account.password_check_failed", now=now, actor=user, address=address,
+                               detail={"for": "add_passkey", "method": "passkey", "reason": exc.reason})
+            return refused(str(exc))
+        await ratelimit.give_back(db, limits, now)
+        await accounts.mark_proved(db, request.scope["auth"], now)
+        await audit.record(db, action="account.confirmed", now=now, actor=user, address=address,
+                           detail={"method": "passkey", "passkey_id": passkey.id})
+    return Response(content={"confirmed": True}, headers=NO_STORE)
+
+
+PASSKEY_ROUTES = [register_begin, register_finish, remove_passkey, signin_begin, signin_finish, confirm_begin,
+                  confirm_finish]

@@ -46,7 +46,7 @@ def check_in_forms(draw):  # type: ignore[no-untyped-def]
         "infection_signs": draw(_ticks([s.value for s in InfectionSign])),
         "heart_symptoms": draw(_ticks([s.value for s in HeartSymptom])),
         "cauda_equina_signs": draw(_ticks([s.value for s in CaudaEquinaSign])),
-        "note": draw(st.text(max_size=30)),
+        "note": draw(st.text(st.characters(blacklist_categories=("Cc",)), max_size=30)),  # control characters are refused (diary.text)
     }
     return answers
 

@@ -58,6 +58,9 @@ offsets = st.sampled_from([UTC, timezone(timedelta(hours=1)), timezone(timedelta
 past_times = st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2026, 11, 28), timezones=offsets)
 metres = st.floats(0, MAX_DISTANCE_M)
 
+# A valid note: any text but control characters (line feeds apart; diary.text).
+NOTES = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")) | st.just("\n"), max_size=60)
+
 
 @st.composite
 def walks(draw: st.DrawFn) -> dict[str, Any]:
@@ -75,7 +78,7 @@ def walks(draw: st.DrawFn) -> dict[str, Any]:
         "terrain": draw(st.sampled_from([t.value for t in Terrain])),
         "pain_score": draw(st.none() | st.integers(0, 10)),
         "source": draw(st.sampled_from([s.value for s in Source])),
-        "note": draw(st.text(max_size=60)),
+        "note": draw(NOTES),
         "duration_min": duration,
         "pain_onset_min": None if duration is None else draw(st.none() | st.floats(0, duration)),
         "distance_estimated": draw(st.booleans()),
@@ -91,7 +94,7 @@ def check_ins(draw: st.DrawFn) -> dict[str, Any]:
         "eased_by_hanging_leg": draw(st.booleans()), "wound": draw(st.booleans()),
         "wound_days": draw(st.none() | st.integers(0, MAX_WOUND_DAYS)),
         "colour_change": draw(st.none() | st.sampled_from([c.value for c in ColourChange])),
-        "cold_foot": draw(st.booleans()), "sudden_onset": draw(st.booleans()), "note": draw(st.text(max_size=60)),
+        "cold_foot": draw(st.booleans()), "sudden_onset": draw(st.booleans()), "note": draw(NOTES),
     }
 
 

@@ -162,16 +162,27 @@ test("a failing entry does not hold up the others; it waits, backing off, and sa
   assert.equal((await store.all())[0].attempts, 2);
 });
 
-test("503 and 429 are 'try again later', as long as the server asks", async () => {
-  const s = server({ answer: () => ({ status: 503, body: {}, headers: { "retry-after": "600" } }) });
+test("429 is 'try again later' for that entry, as long as the server asks", async () => {
+  const s = server({ answer: () => ({ status: 429, body: {}, headers: { "retry-after": "600" } }) });
   const store = Q.memoryStore([item(1)]);
   const summary = await replay(s, store);
   assert.equal(summary.stuck, 1);
   const [left] = await store.all();
   assert.ok(Date.parse(left.retryAt) - Date.now() > 590_000);
-  assert.match(left.problem.message, /not available just now/);
+  assert.match(left.problem.message, /asked this phone to wait/);
   assert.deepEqual([30, 60, 120, 3600].map((_, i) => Q.retryDelay(i + 1)), [30, 60, 120, 240]);
   assert.equal(Q.retryDelay(20), 3600);
+});
+
+test("503 is the whole diary unavailable: no entry is blamed, the next try is when the server asks", async () => {
+  const s = server({ answer: () => ({ status: 503, body: {}, headers: { "retry-after": "600" } }) });
+  const store = Q.memoryStore([item(1), item(2)]);
+  const summary = await replay(s, store);
+  assert.equal(summary.unavailable, true);
+  assert.equal(summary.stuck, 0);
+  assert.ok(Date.parse(summary.nextTry) - Date.now() > 590_000);
+  assert.ok((await store.all()).every((x) => !x.retryAt && !x.problem));
+  assert.equal(s.writes().length, 1);
 });
 
 test("a rejected entry stays, with the server's message, and the rest are sent", async () => {

@@ -17,6 +17,7 @@ made fresh for that one case, so the cases do not depend on their order.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from diary.models import (
 from diary.weekly import Week
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import PASSWORD, Browser, build_world, run_db
+from tests.conftest import PASSWORD, SECRET_KEY, Browser, build_world, run_db
 
 USERS = ("anonymous", "alice", "bob", "nurse", "admin", "stranger", "admin_b")
 PATIENTS = frozenset({"alice", "bob"})
@@ -189,6 +190,16 @@ def build(settings: Settings) -> Matrix:
         return matrix
 
     return run_db(settings.database_url, work)
+
+
+def everyone_in(folder: Path, template: Path) -> tuple[Matrix, list[TestClient]]:
+    """The matrix's people and objects in a copy of the migrated ``template`` in ``folder``, everyone
+    signed in; close the clients when done."""
+    shutil.copy(template, folder / "diary.sqlite3")
+    settings = Settings(data_dir=folder, database_url=f"sqlite+aiosqlite:///{folder / 'diary.sqlite3'}", dev=True,
+                        secure_cookies=False, secret_key=SECRET_KEY)
+    built = build(settings)
+    return built, sign_in_everyone(built)
 
 
 def sign_in_everyone(matrix: Matrix) -> list[TestClient]:

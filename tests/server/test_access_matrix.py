@@ -20,7 +20,6 @@ meta-test says so.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from server.routes.account import signed_in_only
 from server.routes.clinic_admin import admin_only
 from server.settings import Settings
 from tests.server.access_fixtures import (
-    ADMINS, FILLERS, PATIENTS, SIGNED_IN, STAFF, USERS, Filled, Matrix, build, names_an_object, sign_in_everyone,
+    ADMINS, FILLERS, PATIENTS, SIGNED_IN, STAFF, USERS, Filled, Matrix, everyone_in, names_an_object,
 )
 
 SECRET = "test-secret-" + "x" * 40
@@ -45,7 +44,8 @@ SECRET = "test-secret-" + "x" * 40
 # Routes anyone may call, signed in or not, and why. A route with no guard must be here.
 PUBLIC_ROUTES = {
     "GET /": "the front door: sends a visitor to sign in, or a signed-in user to their home page",
-    "GET /healthz": "the load balancer's health check: answers ok and nothing else",
+    "GET /healthz": "the supervisor's liveness check: the process answers ok and nothing else",
+    "GET /readyz": "the load balancer's readiness check: the database answers and is migrated; no data",
     "GET /login": "the sign-in page",
     "POST /login": "signing in",
     "POST /logout": "signing out ends the session the request carries, if any",
@@ -167,12 +167,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("access-matrix")
-    shutil.copy(sqlite_template, folder / "diary.sqlite3")
-    settings = Settings(data_dir=folder, database_url=f"sqlite+aiosqlite:///{folder / 'diary.sqlite3'}", dev=True,
-                        secure_cookies=False, secret_key=SECRET)
-    built = build(settings)
-    clients = sign_in_everyone(built)
+    built, clients = everyone_in(tmp_path_factory.mktemp("access-matrix"), sqlite_template)
     built.objects["answers"] = []
     yield built
     for client in clients:

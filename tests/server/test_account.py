@@ -78,7 +78,7 @@ def test_a_person_can_sign_out_every_other_device(make_browser, world, db_url): 
     phone.refresh_token("/account")
     assert phone.post("/account/sessions/end-others").url.path == "/account"
     assert is_signed_in(phone) and not is_signed_in(laptop) and not is_signed_in(tablet)
-    assert actions(db_url, "account.sessions_ended")[0].detail == {"ended": 2, "by": "self"}
+    assert actions(db_url, "account.sessions_ended")[0].detail == {"ended": 2, "by": "self", "passkeys_removed": 0}
 
 
 def test_a_clinician_can_sign_a_patient_out_everywhere(make_browser, world, db_url):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from diary import journal, patients
 from diary.entries import parse_entry
 from diary.models import AuditEvent, EnrolmentCode, Flag, FlagEvent, Patient, SuspectedType
-from tests.conftest import PASSWORD, run_db, signed_in
+from tests.conftest import CODE_KEY, PASSWORD, run_db, signed_in
 
 NOW = datetime.now(UTC)
 
@@ -327,7 +327,7 @@ def test_the_demo_gives_the_queue_patients_in_each_state(db_url):  # type: ignor
     async def load():  # type: ignore[no-untyped-def]
         engine = make_engine(db_url)
         try:
-            sessions = make_sessionmaker(engine)
+            sessions = make_sessionmaker(engine, code_key=CODE_KEY)
             await demo.load_demo(sessions, NOW)
             async with sessions() as db:
                 clinic_id = (await db.execute(select(Patient.clinic_id).where(Patient.clinic_number == "WD-1001"))).scalar()

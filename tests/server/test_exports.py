@@ -21,7 +21,7 @@ from diary.entries import parse_entry
 from diary.models import AuditEvent, Clinic, Patient, WeeklyExport
 from diary.weekly import Week
 from server import cli
-from tests.conftest import run_db, signed_in
+from tests.conftest import CODE_KEY, run_db, signed_in
 
 NOW = datetime.now(UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def with_sessions(db_url: str, work):  # type: ignore[no-untyped-def]
     async def go():  # type: ignore[no-untyped-def]
         engine = make_engine(db_url)
         try:
-            return await work(make_sessionmaker(engine))
+            return await work(make_sessionmaker(engine, code_key=CODE_KEY))
         finally:
             await engine.dispose()
     return asyncio.run(go())

@@ -329,11 +329,12 @@ def test_passkeys_are_off_outside_development_unless_an_origin_is_set(settings, 
 ])
 def test_a_bad_passkey_setting_stops_the_start(env, message):  # type: ignore[no-untyped-def]
     with pytest.raises(SettingsError, match=message):
-        Settings.from_env({"DIARY_SECRET_KEY": "s" * 40, **env})
+        Settings.from_env({"DIARY_SECRET_KEY": "s" * 40, "DIARY_PUBLIC_URL": "https://diary.example.org", **env})
 
 
 def test_the_rp_id_defaults_to_the_origins_host():
-    settings = Settings.from_env({"DIARY_SECRET_KEY": "s" * 40, "DIARY_WEBAUTHN_ORIGIN": "https://Diary.Example.org/"})
+    settings = Settings.from_env({"DIARY_SECRET_KEY": "s" * 40, "DIARY_PUBLIC_URL": "https://diary.example.org",
+                                  "DIARY_WEBAUTHN_ORIGIN": "https://Diary.Example.org/"})
     assert (settings.webauthn_origin, settings.webauthn_rp_id) == ("https://Diary.Example.org", "diary.example.org")
 
 

@@ -9,6 +9,7 @@ import pytest
 from server.settings import VARIABLES, Settings, SettingsError
 
 SECRET = "s" * 40
+PUBLIC = "https://diary.example.org"
 
 
 def test_it_refuses_to_start_without_a_secret_outside_development():
@@ -22,17 +23,17 @@ def test_development_mode_runs_without_a_secret_and_without_secure_cookies():
 
 
 def test_production_defaults_to_secure_host_prefixed_cookies():
-    settings = Settings.from_env({"DIARY_SECRET_KEY": SECRET})
+    settings = Settings.from_env({"DIARY_SECRET_KEY": SECRET, "DIARY_PUBLIC_URL": PUBLIC})
     assert settings.secure_cookies and settings.cookie_prefix == "__Host-"
 
 
 def test_sqlite_lives_in_the_data_directory_by_default(tmp_path):
-    settings = Settings.from_env({"DIARY_SECRET_KEY": SECRET, "DIARY_DATA_DIR": str(tmp_path)})
+    settings = Settings.from_env({"DIARY_SECRET_KEY": SECRET, "DIARY_PUBLIC_URL": PUBLIC, "DIARY_DATA_DIR": str(tmp_path)})
     assert settings.db_url == f"sqlite+aiosqlite:///{tmp_path / 'diary.sqlite3'}"
 
 
 def test_a_postgresql_url_gets_the_async_driver():
-    settings = Settings.from_env({"DIARY_SECRET_KEY": SECRET, "DIARY_DATABASE_URL": "postgresql://u@h/db"})
+    settings = Settings.from_env({"DIARY_SECRET_KEY": SECRET, "DIARY_PUBLIC_URL": PUBLIC, "DIARY_DATABASE_URL": "postgresql://u@h/db"})
     assert settings.db_url.startswith("postgresql+asyncpg://")
 
 
@@ -41,7 +42,7 @@ def test_a_postgresql_url_gets_the_async_driver():
     ("DIARY_MAX_BODY_BYTES", "lots"), ("DIARY_DATABASE_URL", "mysql://x/y"), ("DIARY_SECRET_KEY", "short"),
 ])
 def test_a_bad_value_names_the_variable(name, value):
-    env = {"DIARY_SECRET_KEY": SECRET, name: value}
+    env = {"DIARY_SECRET_KEY": SECRET, "DIARY_PUBLIC_URL": PUBLIC, name: value}
     with pytest.raises(SettingsError, match=name):
         Settings.from_env(env)
 

@@ -106,6 +106,22 @@
     });
   }
 
+  // A passkey the person already has, to confirm it is them before adding another one.
+  function confirmWithPasskey(button) {
+    var box = document.getElementById("passkey-add-error");
+    busy(button, true);
+    post("/account/confirm/passkey/begin").then(function (begin) {
+      return navigator.credentials.get({ publicKey: requestOptions(begin.publicKey) }).then(function (credential) {
+        return post("/account/confirm/passkey/finish", { token: begin.token, credential: credentialJSON(credential) });
+      });
+    }).then(function () {
+      window.location.assign("/account?done=confirmed#passkeys-h");
+    }).catch(function (error) {
+      busy(button, false);
+      say(box, error);
+    });
+  }
+
   function signIn(button) {
     var box = document.getElementById("passkey-signin-error");
     var keep = document.querySelector('input[name="keep_signed_in"]');
@@ -129,7 +145,8 @@
   function start() {
     var add = document.querySelector("[data-passkey-add]");
     var signin = document.querySelector("[data-passkey-signin]");
-    if (!add && !signin) return;
+    var confirm = document.querySelector("[data-passkey-confirm]");
+    if (!add && !signin && !confirm) return;
     if (!window.PublicKeyCredential || !navigator.credentials) {
       var unsupported = document.querySelector("[data-passkey-unsupported]");
       if (unsupported) unsupported.hidden = false;
@@ -138,6 +155,10 @@
     if (add) {
       add.hidden = false;
       add.addEventListener("click", function () { addPasskey(add); });
+    }
+    if (confirm) {
+      confirm.hidden = false;
+      confirm.addEventListener("click", function () { confirmWithPasskey(confirm); });
     }
     if (signin) {
       var button = signin.querySelector("button");

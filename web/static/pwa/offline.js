@@ -325,6 +325,10 @@
       }
       return refresh(message, more);
     }
+    if (summary.unavailable) {
+      return refresh("Your diary is not available just now. Your entries are kept on this phone and will be " +
+        "sent when it is back.");
+    }
     if (summary.conflicts || summary.rejected || summary.stuck) {
       return refresh("Not everything could be sent: see below.");
     }

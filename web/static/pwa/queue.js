@@ -196,7 +196,14 @@
         });
       }
       if (s === 403) { summary.failed = true; return "stop"; }
-      return stuck(item, r); // 5xx, 429, anything else: try the others, this one later
+      if (s === 503) {
+        // The diary itself is unavailable (its database is down, its disk full): no entry
+        // is to blame, so none is marked; every one waits and the phone stops asking for now.
+        summary.unavailable = true;
+        summary.nextTry = new Date(Date.now() + retryDelay(1, header(r, "retry-after")) * 1000).toISOString();
+        return "stop";
+      }
+      return stuck(item, r); // another 5xx, 429, anything else: try the others, this one later
     }
 
     function send(item, retrying) {
